@@ -147,6 +147,11 @@ export interface StartEventNode extends NodeBase {
 export interface EndEventNode extends NodeBase {
   readonly kind: 'endEvent';
   readonly event: EventDefinition;
+  /**
+   * Added (additive): connector of a message end event (`shidian:connector`, or
+   * `zeebe:taskDefinition type` as the Camunda 8 modeler writes it). Absent otherwise.
+   */
+  readonly connector?: string;
 }
 export interface UserTaskNode extends NodeBase {
   readonly kind: 'userTask';
@@ -210,6 +215,8 @@ export interface IntermediateCatchEventNode extends NodeBase {
 export interface IntermediateThrowEventNode extends NodeBase {
   readonly kind: 'intermediateThrowEvent';
   readonly event: EventDefinition;
+  /** Added (additive): connector of a message throw event, as on {@link EndEventNode}. */
+  readonly connector?: string;
 }
 
 export type GraphNode =

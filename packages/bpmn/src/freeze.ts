@@ -1,0 +1,34 @@
+/** Deterministic, immutable output helpers. */
+
+/** A record with keys inserted in sorted order (so `JSON.stringify` is deterministic). */
+export function sortedRecord<T>(entries: Iterable<readonly [string, T]>): Record<string, T> {
+  const list = [...entries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const out: Record<string, T> = {};
+  for (const [k, v] of list) out[k] = v;
+  return out;
+}
+
+/** A copy of `obj` without keys whose value is `undefined` (shallow). */
+export function compact<T extends object>(obj: T): T {
+  const out: Record<string, unknown> = {};
+  for (const k in obj) {
+    const v = obj[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out as T;
+}
+
+/** Freezes a plain JSON value and everything inside it (iteratively: no recursion limit). */
+export function deepFreeze<T>(value: T): T {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v !== 'object' || v === null || Object.isFrozen(v)) continue;
+    Object.freeze(v);
+    for (const k in v) {
+      const x = (v as Record<string, unknown>)[k];
+      if (typeof x === 'object' && x !== null && !Object.isFrozen(x)) stack.push(x);
+    }
+  }
+  return value;
+}

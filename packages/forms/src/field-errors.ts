@@ -1,0 +1,196 @@
+/**
+ * Turns ajv errors and our own findings into {@link FieldError}s: a dotted data path, the field's
+ * label, a stable code and a message in zh-CN (ajv-i18n and our catalogue) or English.
+ */
+import type { ErrorObject } from 'ajv';
+import localizeZhModule from 'ajv-i18n/localize/zh/index.js';
+import { catalogueMessage, type FieldError, type FormErrorCode, type Lang } from './errors.js';
+import { fieldLabel, type FieldNode } from './field-tree.js';
+import { checkCnIdCard, type IdCardProblem } from './formats/cn-idcard.js';
+import { checkCnUscc, type UsccProblem } from './formats/cn-uscc.js';
+
+type Localize = (errors?: ErrorObject[] | null) => void;
+const localizeZh = ((localizeZhModule as unknown as { default?: Localize }).default ??
+  localizeZhModule) as unknown as Localize;
+
+const BY_KEYWORD: Readonly<Record<string, FormErrorCode>> = {
+  required: 'FORM_ERR_REQUIRED',
+  dependentRequired: 'FORM_ERR_REQUIRED',
+  type: 'FORM_ERR_TYPE',
+  enum: 'FORM_ERR_ENUM',
+  const: 'FORM_ERR_CONST',
+  pattern: 'FORM_ERR_PATTERN',
+  minLength: 'FORM_ERR_TOO_SHORT',
+  maxLength: 'FORM_ERR_TOO_LONG',
+  minimum: 'FORM_ERR_TOO_SMALL',
+  exclusiveMinimum: 'FORM_ERR_TOO_SMALL',
+  maximum: 'FORM_ERR_TOO_LARGE',
+  exclusiveMaximum: 'FORM_ERR_TOO_LARGE',
+  minItems: 'FORM_ERR_TOO_FEW_ITEMS',
+  maxItems: 'FORM_ERR_TOO_MANY_ITEMS',
+  minProperties: 'FORM_ERR_TOO_FEW_ITEMS',
+  maxProperties: 'FORM_ERR_TOO_MANY_ITEMS',
+  uniqueItems: 'FORM_ERR_DUPLICATE_ITEMS',
+  additionalProperties: 'FORM_ERR_UNKNOWN_FIELD',
+  unevaluatedProperties: 'FORM_ERR_UNKNOWN_FIELD',
+  anyOf: 'FORM_ERR_CONDITION',
+  oneOf: 'FORM_ERR_CONDITION',
+  not: 'FORM_ERR_CONDITION',
+  contains: 'FORM_ERR_CONDITION',
+  'x-divisionLevel': 'FORM_ERR_CN_DIVISION',
+};
+const BY_FORMAT: Readonly<Record<string, FormErrorCode>> = {
+  'cn-idcard': 'FORM_ERR_CN_IDCARD',
+  'cn-mobile': 'FORM_ERR_CN_MOBILE',
+  'cn-phone': 'FORM_ERR_CN_PHONE',
+  'cn-uscc': 'FORM_ERR_CN_USCC',
+  'cn-division': 'FORM_ERR_CN_DIVISION',
+  'cn-postcode': 'FORM_ERR_CN_POSTCODE',
+};
+/** Codes whose ajv message carries a limit worth showing (e.g. "不应多于 5 个项"). */
+const KEEP_AJV_MESSAGE = new Set<FormErrorCode>([
+  'FORM_ERR_TOO_SHORT',
+  'FORM_ERR_TOO_LONG',
+  'FORM_ERR_TOO_SMALL',
+  'FORM_ERR_TOO_LARGE',
+  'FORM_ERR_TOO_FEW_ITEMS',
+  'FORM_ERR_TOO_MANY_ITEMS',
+  'FORM_ERR_FORMAT',
+]);
+
+const IDCARD_DETAIL: Record<IdCardProblem, { zh: string; en: string }> = {
+  length: { zh: '应为 18 位', en: 'must have 18 characters' },
+  characters: { zh: '前 17 位应为数字，末位为数字或 X', en: 'must be 17 digits and a digit or X' },
+  region: { zh: '地址码不正确', en: 'the address code is wrong' },
+  birthdate: { zh: '出生日期不存在', en: 'the birth date does not exist' },
+  future: { zh: '出生日期晚于今天', en: 'the birth date is in the future' },
+  checksum: { zh: '校验位不正确', en: 'the check digit is wrong' },
+};
+const USCC_DETAIL: Record<UsccProblem, { zh: string; en: string }> = {
+  length: { zh: '应为 18 位', en: 'must have 18 characters' },
+  characters: {
+    zh: '含有不允许的字符（不使用 I、O、S、V、Z）',
+    en: 'contains a character not allowed (I, O, S, V, Z are never used)',
+  },
+  division: { zh: '第 3–8 位应为行政区划码', en: 'characters 3–8 must be a division code' },
+  checksum: { zh: '校验码不正确', en: 'the check character is wrong' },
+};
+
+/** A problem found at a concrete data path, before labels and messages are attached. */
+export interface RawProblem {
+  readonly segments: readonly string[];
+  readonly code: FormErrorCode;
+  /** Language-specific detail to append (optional). */
+  readonly detail?: { readonly zh: string; readonly en: string };
+}
+
+/** Converts ajv errors to raw problems (drops noise: `if` wrappers and branches of `anyOf`/`oneOf`). */
+export function fromAjv(
+  errors: readonly ErrorObject[],
+  data: unknown,
+  today: string | undefined,
+  lang: Lang,
+): RawProblem[] {
+  const copies = errors.map((e) => ({ ...e }));
+  if (lang === 'zh') localizeZh(copies);
+  const out: RawProblem[] = [];
+  for (const e of copies) {
+    if (e.keyword === 'if' || e.keyword === 'false schema') continue;
+    if (/\/(?:anyOf|oneOf)\/\d+\//.test(e.schemaPath)) continue;
+    const segments =
+      e.instancePath === ''
+        ? []
+        : e.instancePath
+            .slice(1)
+            .split('/')
+            .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const params = e.params as Record<string, unknown>;
+    let code: FormErrorCode = BY_KEYWORD[e.keyword] ?? 'FORM_ERR_INVALID_VALUE';
+    // `oneOf`/`anyOf` of `const` branches is an option list (with titles): report it as one.
+    if (
+      (e.keyword === 'oneOf' || e.keyword === 'anyOf') &&
+      Array.isArray(e.schema) &&
+      (e.schema as unknown[]).every((b) => b !== null && typeof b === 'object' && 'const' in b)
+    )
+      code = 'FORM_ERR_ENUM';
+    let detail: { zh: string; en: string } | undefined;
+    if (e.keyword === 'required' || e.keyword === 'dependentRequired')
+      segments.push(String(params.missingProperty));
+    else if (e.keyword === 'additionalProperties') segments.push(String(params.additionalProperty));
+    else if (e.keyword === 'unevaluatedProperties') segments.push(String(params.unevaluatedProperty));
+    else if (e.keyword === 'format') {
+      const fmt = String(params.format);
+      code = BY_FORMAT[fmt] ?? 'FORM_ERR_FORMAT';
+      const value = valueAt(data, segments);
+      if (fmt === 'cn-idcard' && typeof value === 'string') {
+        const p = checkCnIdCard(value, today);
+        if (p !== null) detail = IDCARD_DETAIL[p];
+      } else if (fmt === 'cn-uscc' && typeof value === 'string') {
+        const p = checkCnUscc(value);
+        if (p !== null) detail = USCC_DETAIL[p];
+      }
+    }
+    if (detail === undefined && KEEP_AJV_MESSAGE.has(code) && e.message !== undefined)
+      detail = { zh: e.message, en: e.message };
+    out.push({ segments, code, ...(detail === undefined ? {} : { detail }) });
+  }
+  return out;
+}
+
+/** Attaches labels and messages. Duplicate (path, code) pairs are kept once. */
+export function toFieldErrors(root: FieldNode, problems: readonly RawProblem[], lang: Lang): FieldError[] {
+  const seen = new Set<string>();
+  const out: FieldError[] = [];
+  for (const p of problems) {
+    const path = p.segments.join('.');
+    const key = `${path}\u0000${p.code}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const { label, context } = describe(root, p.segments, lang);
+    const base = catalogueMessage(p.code, lang);
+    const detail = p.detail === undefined ? '' : lang === 'en' ? ` (${p.detail.en})` : `（${p.detail.zh}）`;
+    const message =
+      lang === 'en' ? `${context}${label} ${base}${detail}` : `${context}${label}：${base}${detail}`;
+    out.push({ path, label, code: p.code, message });
+  }
+  return out;
+}
+
+/** Label of the field at a concrete path, and a prefix naming the array items on the way (`诉求第2项 · `). */
+export function describe(
+  root: FieldNode,
+  segments: readonly string[],
+  lang: Lang,
+): { label: string; context: string; field: FieldNode | undefined } {
+  let f: FieldNode | undefined = root;
+  const ctx: string[] = [];
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i]!;
+    if (f?.kind === 'array') {
+      const n = Number(seg) + 1;
+      if (i < segments.length - 1)
+        ctx.push(lang === 'en' ? `${fieldLabel(f, lang)} #${n}` : `${fieldLabel(f, lang)}第${n}项`);
+      f = f.item;
+    } else if (f?.kind === 'object') f = f.children.find((c) => c.key === seg);
+    else f = undefined;
+  }
+  const label =
+    f !== undefined && f !== root
+      ? fieldLabel(f, lang)
+      : segments.length === 0
+        ? lang === 'en'
+          ? 'Form'
+          : '表单'
+        : segments[segments.length - 1]!;
+  const context = ctx.length === 0 ? '' : lang === 'en' ? `${ctx.join(' › ')} › ` : `${ctx.join(' · ')} · `;
+  return { label, context, field: f };
+}
+
+function valueAt(root: unknown, segments: readonly string[]): unknown {
+  let v = root;
+  for (const s of segments) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[s];
+  }
+  return v;
+}

@@ -1,0 +1,30 @@
+/**
+ * What every route plugin receives: the store, metrics, the clock and the security settings.
+ *
+ * @example
+ * ```ts
+ * export const caseRoutes = (ctx: AppContext): FastifyPluginAsync => async (app) => { … ctx.store.db … };
+ * ```
+ */
+import type { Store } from '@shidian/store';
+import type { ServerMetrics } from './metrics.js';
+import type { CaseRuntime } from './commands.js';
+import type { FormCache } from './form-cache.js';
+
+/** An opened `@shidian/store` (from `openStore()` or `createTestStore()`). */
+export type AppStore = Store;
+
+/** Shared state of one app instance. */
+export interface AppContext {
+  readonly store: AppStore;
+  readonly metrics: ServerMetrics;
+  /** The store's command runtime (one command = one transaction). */
+  readonly runtime: CaseRuntime;
+  /** Compiled deployment forms. */
+  readonly forms: FormCache;
+  readonly now: () => Date;
+  readonly sessionTtlSeconds: number;
+  readonly cookieSecure: boolean;
+  readonly deployBodyLimit: number;
+  readonly loginRateLimit: { readonly max: number; readonly timeWindowMs: number };
+}

@@ -1,0 +1,11 @@
+/**
+ * The numbered, forward-only migrations, in order. Never edit or reorder an entry once released:
+ * add a new file `NNNN-name.ts` and list it here.
+ */
+import type { Migration } from 'kysely/migration';
+import * as m0001 from './0001-initial.js';
+
+/** Name → migration, applied in key order by kysely's `Migrator`. */
+export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001-initial': { up: m0001.up },
+});

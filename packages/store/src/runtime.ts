@@ -1,0 +1,600 @@
+/**
+ * The command runtime: one command = one transaction. It locks the case row (`FOR UPDATE`),
+ * runs the pure `engine.step`, applies every effect in batched statements (tasks and their
+ * candidates, timers, notices, case state and the audit hash chain), records the idempotency
+ * key, and commits — or rolls everything back with a coded `StoreError`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ProcessGraph } from '@shidian/bpmn';
+import {
+  step,
+  type Actor,
+  type Command,
+  type DeadlineCalendar,
+  type Connector,
+  type Effect,
+  type EngineState,
+  type StartCommand,
+  type TaskView,
+  type Variables,
+} from '@shidian/engine';
+import { sql, type Compilable, type Kysely, type Transaction } from 'kysely';
+import { auditRows, type AuditInput } from './audit.js';
+import { canonicalJson, sha256Hex } from './canonical-json.js';
+import { loadGraph } from './deployments.js';
+import { isUniqueViolation, StoreError } from './errors.js';
+import { isUuid } from './repositories/users.js';
+import { json, type CaseRow, type CaseStatus, type Database } from './schema.js';
+
+/** Options of a {@link CommandRuntime}. */
+export interface RuntimeOptions {
+  /** Statutory calendar adapter handed to the engine. */
+  readonly calendar?: DeadlineCalendar;
+  /** Pure connectors handed to the engine. */
+  readonly connectors?: Readonly<Record<string, Connector>>;
+  /** The clock (tests pin it). */
+  readonly clock?: () => Date;
+}
+
+/** Starting a case. */
+export interface StartCaseInput {
+  readonly countyId: string;
+  /** The pilot whose active deployment to use … */
+  readonly pilotId?: string;
+  /** … or an explicit deployment. */
+  readonly deploymentId?: string;
+  readonly processId: string;
+  readonly actor: Actor;
+  readonly variables?: Variables;
+  readonly title?: string;
+  /** Denormalised for inbox filters. */
+  readonly petitionerName?: string | null;
+  /** Unit responsible for the case: `$case` in candidate units (passed to the engine as the variable `caseUnit`). */
+  readonly responsibleUnitId?: string | null;
+  readonly businessKey?: string;
+  readonly startEvent?: string;
+  readonly comment?: string;
+  readonly idempotencyKey?: string;
+}
+
+/** A command on an existing case. `caseId` may be omitted when the command names a `taskId`. */
+export interface CaseCommandInput {
+  readonly countyId: string;
+  readonly caseId?: string;
+  /** Any command but `start` (refused with `STORE_ERR_INVALID_INPUT`: use {@link CommandRuntime.startCase}). */
+  readonly command: Command;
+  readonly idempotencyKey?: string;
+  /** Optimistic check: refuse with `STORE_ERR_STALE_VERSION` unless the case is at this version. */
+  readonly expectedVersion?: number;
+}
+
+/** What a command did (stored as the first result of its idempotency key). */
+export interface CommandOutcome {
+  readonly caseId: string;
+  readonly caseNumber: string;
+  readonly version: number;
+  readonly status: CaseStatus;
+  readonly stage: string | null;
+  readonly tasksCreated: readonly string[];
+  readonly tasksClosed: readonly string[];
+  readonly timersScheduled: number;
+  readonly noticesRequested: number;
+  /** True when this is the stored result of an earlier command with the same idempotency key. */
+  readonly replayed: boolean;
+}
+
+type Db = Kysely<Database>;
+
+/** How the case row is locked: wait, or fail at once (the timer worker skips busy cases). */
+type LockMode = 'wait' | 'nowait';
+
+/**
+ * Runs commands against the store.
+ *
+ * @example
+ * ```ts
+ * const runtime = new CommandRuntime(store.db, { calendar });
+ * const started = await runtime.startCase({ countyId: 'huian', pilotId: 'main', processId: 'petition', actor });
+ * await runtime.execute({ countyId: 'huian', command: { type: 'complete', taskId, actor, variables } , idempotencyKey });
+ * ```
+ */
+export class CommandRuntime {
+  readonly #db: Db;
+  readonly #options: RuntimeOptions;
+  readonly #graphs = new Map<string, ProcessGraph>();
+
+  constructor(db: Db, options: RuntimeOptions = {}) {
+    this.#db = db;
+    this.#options = options;
+  }
+
+  #now(): Date {
+    return this.#options.clock?.() ?? new Date();
+  }
+
+  /** The compiled graph (cached: deployments are immutable). */
+  async graph(db: Db, countyId: string, deploymentId: string, processId: string): Promise<ProcessGraph> {
+    const key = `${countyId}\u0000${deploymentId}\u0000${processId}`;
+    let g = this.#graphs.get(key);
+    if (g === undefined) {
+      g = await loadGraph(db, countyId, deploymentId, processId);
+      this.#graphs.set(key, g);
+    }
+    return g;
+  }
+
+  /** Starts a case: creates the case row with its number, runs the start command, applies its effects. */
+  async startCase(input: StartCaseInput): Promise<CommandOutcome> {
+    const requestHash = sha256Hex(canonicalJson({ op: 'start', ...input, idempotencyKey: undefined }));
+    try {
+      return await this.#db.transaction().execute(async (trx) => {
+        if (input.idempotencyKey !== undefined) {
+          const prior = await readKey(trx, input.countyId, input.idempotencyKey, requestHash);
+          if (prior !== undefined) return prior;
+        }
+        const now = this.#now();
+        const deploymentId = await resolveDeployment(trx, input);
+        const graph = await this.graph(trx, input.countyId, deploymentId, input.processId);
+        const caseId = randomUUID();
+        const command: StartCommand = {
+          type: 'start',
+          instanceId: caseId,
+          actor: input.actor,
+          ...startVariables(input),
+          ...(input.businessKey === undefined ? {} : { businessKey: input.businessKey }),
+          ...(input.startEvent === undefined ? {} : { startEvent: input.startEvent }),
+          ...(input.comment === undefined ? {} : { comment: input.comment }),
+        };
+        const result = step(graph, null, command, now.toISOString(), this.#ctx());
+        if (!result.ok) throw engineRejected(result.error);
+        const number = await nextCaseNumber(trx, input.countyId, now);
+        const row = await trx
+          .insertInto('cases')
+          .values({
+            county_id: input.countyId,
+            case_id: caseId,
+            number,
+            pilot_id: (await pilotOf(trx, input.countyId, deploymentId)) ?? '',
+            deployment_id: deploymentId,
+            process_id: input.processId,
+            state: json(result.state),
+            version: 0,
+            title: input.title ?? '',
+            petitioner_name: input.petitionerName ?? null,
+            responsible_unit_id: input.responsibleUnitId ?? null,
+            created_by: input.actor.id,
+            created_at: now,
+            updated_at: now,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return applyStep(trx, row, result.state, result.effects, command, now, input.idempotencyKey === undefined ? undefined : { key: input.idempotencyKey, requestHash });
+      });
+    } catch (e) {
+      return this.#afterKeyRace(e, input.countyId, input.idempotencyKey, requestHash);
+    }
+  }
+
+  /**
+   * Runs a command on a case. Unknown cases and tasks (or those of another county) give
+   * `STORE_ERR_CASE_NOT_FOUND` / `STORE_ERR_TASK_NOT_FOUND`; a task completed meanwhile by a
+   * concurrent command gives `STORE_ERR_CONFLICT`; an engine refusal `STORE_ERR_ENGINE_REJECTED`.
+   */
+  async execute(input: CaseCommandInput): Promise<CommandOutcome> {
+    return this.#execute(input);
+  }
+
+  /** Used by the timer worker: the case is locked NOWAIT, inside the worker's transaction. */
+  async executeIn(trx: Transaction<Database>, input: CaseCommandInput, lock: LockMode): Promise<CommandOutcome> {
+    const requestHash = sha256Hex(canonicalJson({ op: 'command', countyId: input.countyId, caseId: input.caseId ?? null, command: input.command }));
+    return this.#run(trx, input, lock, requestHash, this.#now());
+  }
+
+  async #execute(input: CaseCommandInput): Promise<CommandOutcome> {
+    if (input.command.type === 'start') throw new StoreError('STORE_ERR_INVALID_INPUT', { field: 'command.type', reason: 'use startCase' });
+    const requestHash = sha256Hex(canonicalJson({ op: 'command', countyId: input.countyId, caseId: input.caseId ?? null, command: input.command }));
+    try {
+      return await this.#db.transaction().execute((trx) => this.#run(trx, input, 'wait', requestHash, this.#now()));
+    } catch (e) {
+      return this.#afterKeyRace(e, input.countyId, input.idempotencyKey, requestHash);
+    }
+  }
+
+  async #run(trx: Transaction<Database>, input: CaseCommandInput, lock: LockMode, requestHash: string, now: Date): Promise<CommandOutcome> {
+    if (input.command.type === 'start') throw new StoreError('STORE_ERR_INVALID_INPUT', { field: 'command.type', reason: 'use startCase' });
+    const countyId = input.countyId;
+    const taskId = 'taskId' in input.command ? input.command.taskId : undefined;
+    const caseId = input.caseId;
+    if (caseId !== undefined && !isUuid(caseId)) throw new StoreError('STORE_ERR_CASE_NOT_FOUND', { countyId, caseId });
+    if (caseId === undefined && taskId === undefined) throw new StoreError('STORE_ERR_CASE_NOT_FOUND', { countyId });
+    const key = input.idempotencyKey;
+    if (key !== undefined && (key.length === 0 || key.length > 200)) throw new StoreError('STORE_ERR_INVALID_INPUT', { field: 'idempotencyKey' });
+    // One round trip: find the case (through its task), lock it, read the idempotency key's
+    // first result and the task's status as of the start of the statement (before the lock wait).
+    let q = trx
+      .selectFrom('cases as c')
+      .leftJoin('idempotency_keys as k', (j) => j.onRef('k.county_id', '=', 'c.county_id').on('k.key', '=', key ?? ''))
+      .selectAll('c')
+      .select(['k.request_hash as idem_hash', 'k.result as idem_result'])
+      .where('c.county_id', '=', countyId);
+    if (caseId !== undefined) q = q.where('c.case_id', '=', caseId);
+    let withTask = q.select(sql<string | null>`NULL::text`.as('task_status'));
+    if (taskId !== undefined) {
+      const task = trx.selectFrom('tasks as t').where('t.county_id', '=', countyId).where('t.task_id', '=', taskId);
+      withTask = q.where('c.case_id', '=', task.select('t.case_id')).select(task.select('t.status').as('task_status'));
+    }
+    let locked = withTask.forUpdate('c');
+    if (lock === 'nowait') locked = locked.noWait();
+    const found = await locked.executeTakeFirst();
+    if (found === undefined) {
+      throw taskId !== undefined ? new StoreError('STORE_ERR_TASK_NOT_FOUND', { countyId, taskId }) : new StoreError('STORE_ERR_CASE_NOT_FOUND', { countyId, caseId });
+    }
+    const { idem_hash, idem_result, task_status, ...row } = found;
+    if (key !== undefined && idem_hash !== null) {
+      if (idem_hash !== requestHash) throw new StoreError('STORE_ERR_IDEMPOTENCY_MISMATCH', { key });
+      return { ...(idem_result as CommandOutcome), replayed: true };
+    }
+    if (input.expectedVersion !== undefined && input.expectedVersion !== row.version) {
+      throw new StoreError('STORE_ERR_STALE_VERSION', { caseId: row.case_id, expected: input.expectedVersion, actual: row.version });
+    }
+    const graph = await this.graph(trx, row.county_id, row.deployment_id, row.process_id);
+    const result = step(graph, row.state as EngineState, input.command, now.toISOString(), this.#ctx());
+    if (!result.ok) {
+      // the case row was read after its lock was granted: a task that was open when the command
+      // arrived and is not open now was closed by a concurrent command
+      if (taskId !== undefined && result.error.code === 'ENG_ERR_TASK_NOT_OPEN') {
+        throw new StoreError(task_status === 'open' ? 'STORE_ERR_CONFLICT' : 'STORE_ERR_TASK_CLOSED', { caseId: row.case_id, taskId });
+      }
+      throw engineRejected(result.error);
+    }
+    return applyStep(trx, row, result.state, result.effects, input.command, now, key === undefined ? undefined : { key, requestHash });
+  }
+
+  #ctx() {
+    return {
+      ...(this.#options.calendar === undefined ? {} : { calendar: this.#options.calendar }),
+      ...(this.#options.connectors === undefined ? {} : { connectors: this.#options.connectors }),
+    };
+  }
+
+  /** A concurrent command with the same idempotency key won: return its result. */
+  async #afterKeyRace(e: unknown, countyId: string, key: string | undefined, requestHash: string): Promise<CommandOutcome> {
+    if (key !== undefined && isUniqueViolation(e, 'idempotency_keys_pkey')) {
+      const prior = await readKey(this.#db, countyId, key, requestHash);
+      if (prior !== undefined) return prior;
+    }
+    throw e;
+  }
+}
+
+/** Start variables; the responsible unit is exposed to the model as `caseUnit` (what `$case` candidate units resolve to). */
+function startVariables(input: StartCaseInput): { variables?: Variables } {
+  if (input.responsibleUnitId === undefined || input.responsibleUnitId === null) return input.variables === undefined ? {} : { variables: input.variables };
+  return { variables: { caseUnit: input.responsibleUnitId, ...input.variables } };
+}
+
+function engineRejected(error: { code: string; message: string; details?: unknown }): StoreError {
+  return new StoreError('STORE_ERR_ENGINE_REJECTED', { engineCode: error.code, engineMessage: error.message, engineDetails: error.details });
+}
+
+async function resolveDeployment(db: Db, input: StartCaseInput): Promise<string> {
+  if (input.deploymentId !== undefined) return input.deploymentId;
+  if (input.pilotId === undefined) throw new StoreError('STORE_ERR_INVALID_INPUT', { field: 'pilotId|deploymentId' });
+  const pilot = await db
+    .selectFrom('pilots')
+    .select('active_deployment_id')
+    .where('county_id', '=', input.countyId)
+    .where('pilot_id', '=', input.pilotId)
+    .executeTakeFirst();
+  if (pilot === undefined) throw new StoreError('STORE_ERR_PILOT_NOT_FOUND', { countyId: input.countyId, pilotId: input.pilotId });
+  if (pilot.active_deployment_id === null) throw new StoreError('STORE_ERR_DEPLOYMENT_NOT_FOUND', { countyId: input.countyId, pilotId: input.pilotId });
+  return pilot.active_deployment_id;
+}
+
+async function pilotOf(db: Db, countyId: string, deploymentId: string): Promise<string | undefined> {
+  const d = await db.selectFrom('deployments').select('pilot_id').where('county_id', '=', countyId).where('deployment_id', '=', deploymentId).executeTakeFirst();
+  return d?.pilot_id;
+}
+
+/**
+ * The next case number of a county, formatted by its `case_number_format`
+ * (`{year}` in China Standard Time, `{short}`, `{county}`, `{seq}` / `{seq:N}`).
+ */
+export async function nextCaseNumber(db: Db, countyId: string, now: Date): Promise<string> {
+  const county = await db.selectFrom('counties').select(['short_name', 'case_number_format']).where('county_id', '=', countyId).executeTakeFirst();
+  if (county === undefined) throw new StoreError('STORE_ERR_COUNTY_NOT_FOUND', { countyId });
+  const year = new Date(now.getTime() + 8 * 3600_000).getUTCFullYear();
+  const r = await db
+    .insertInto('case_number_counters')
+    .values({ county_id: countyId, year, last: 1 })
+    .onConflict((oc) => oc.columns(['county_id', 'year']).doUpdateSet((eb) => ({ last: eb('case_number_counters.last', '+', 1) })))
+    .returning('last')
+    .executeTakeFirstOrThrow();
+  return formatCaseNumber(county.case_number_format, { year, short: county.short_name, county: countyId, seq: r.last });
+}
+
+/** Formats a case number pattern. `formatCaseNumber('{year}-{short}-{seq:6}', …)` → `2025-惠安-000123`. */
+export function formatCaseNumber(format: string, v: { year: number; short: string; county: string; seq: number }): string {
+  return format.replace(/\{(year|short|county|seq)(?::(\d{1,2}))?\}/g, (_m, k: string, width?: string) => {
+    if (k === 'year') return String(v.year);
+    if (k === 'short') return v.short;
+    if (k === 'county') return v.county;
+    return width === undefined ? String(v.seq) : String(v.seq).padStart(Number(width), '0');
+  });
+}
+
+async function readKey(db: Db, countyId: string, key: string, requestHash: string): Promise<CommandOutcome | undefined> {
+  if (key.length === 0 || key.length > 200) throw new StoreError('STORE_ERR_INVALID_INPUT', { field: 'idempotencyKey' });
+  const row = await db.selectFrom('idempotency_keys').select(['request_hash', 'result']).where('county_id', '=', countyId).where('key', '=', key).executeTakeFirst();
+  if (row === undefined) return undefined;
+  if (row.request_hash !== requestHash) throw new StoreError('STORE_ERR_IDEMPOTENCY_MISMATCH', { key });
+  return { ...(row.result as CommandOutcome), replayed: true };
+}
+
+interface TaskClose {
+  readonly status: 'completed' | 'cancelled';
+  readonly by: string | null;
+}
+
+function actorKind(id: string | undefined): 'user' | 'system' {
+  return id === undefined || id === 'system' ? 'system' : 'user';
+}
+
+/**
+ * Applies the effects of one successful step to the database, in batched statements, and
+ * advances the case row (state, version, stage, status, audit head).
+ */
+async function applyStep(
+  trx: Db,
+  row: CaseRow,
+  state: EngineState,
+  effects: readonly Effect[],
+  command: Command,
+  now: Date,
+  idempotency: { readonly key: string; readonly requestHash: string } | undefined,
+): Promise<CommandOutcome> {
+  const countyId = row.county_id;
+  const caseId = row.case_id;
+  const actorId = command.actor?.id ?? 'system';
+  const created = new Map<string, TaskView>();
+  const updated = new Map<string, TaskView>();
+  const closed = new Map<string, TaskClose>();
+  const scheduled = new Map<string, { due: string; purpose: string; node: string }>();
+  const cancelledTimers = new Set<string>();
+  const notices: { template: string; node: string; variables: Variables }[] = [];
+  const budgets = new Map<string, { due: string; warnAt?: string }>();
+  const audit: AuditInput[] = [];
+  const applied: unknown[] = [];
+  let stage = row.stage;
+  let status: CaseStatus = row.status;
+  let endedAt: Date | null = row.ended_at;
+  let engineAudited = false;
+
+  for (const e of effects) {
+    switch (e.type) {
+      case 'task.created':
+        created.set(e.task.id, e.task);
+        if (e.task.stage !== undefined) stage = e.task.stage;
+        break;
+      case 'task.updated':
+        if (created.has(e.task.id)) created.set(e.task.id, e.task);
+        else updated.set(e.task.id, e.task);
+        break;
+      case 'task.completed':
+        closed.set(e.taskId, { status: 'completed', by: e.actor });
+        break;
+      case 'task.cancelled':
+        closed.set(e.taskId, { status: 'cancelled', by: null });
+        break;
+      case 'timer.scheduled':
+        scheduled.set(e.timerId, { due: e.due, purpose: e.purpose, node: e.node });
+        break;
+      case 'timer.cancelled':
+        if (scheduled.has(e.timerId)) scheduled.delete(e.timerId);
+        else cancelledTimers.add(e.timerId);
+        break;
+      case 'notice.requested':
+        notices.push({ template: e.template, node: e.node, variables: e.variables });
+        break;
+      case 'budget.updated':
+        // only these move a deadline; started / warning / overdue / closed leave the tasks' dates as they are
+        if (e.change === 'paused' || e.change === 'resumed' || e.change === 'extended') {
+          budgets.set(e.budget.id, { due: e.budget.due, ...(e.budget.warnAt === undefined ? {} : { warnAt: e.budget.warnAt }) });
+        }
+        break;
+      case 'instance.ended':
+        status = e.status;
+        endedAt = now;
+        break;
+      case 'audit':
+        engineAudited = true;
+        if (e.event.stage !== undefined) stage = e.event.stage;
+        audit.push({
+          at: new Date(e.event.at),
+          actorId: e.event.actor,
+          actorKind: actorKind(e.event.actor),
+          stage: e.event.stage ?? stage,
+          kind: e.event.type,
+          payload: e.event,
+        });
+        continue;
+      default:
+        break;
+    }
+    const { instanceId: _i, ...payload } = e as Effect & { instanceId?: string };
+    applied.push(payload);
+  }
+  // every effect is recorded, in order, in one event after the engine's own events
+  if (applied.length > 0) audit.push({ at: now, actorId, actorKind: actorKind(actorId), stage, kind: 'effects', payload: { command: command.type, effects: applied } });
+  if (!engineAudited) {
+    audit.unshift({ at: now, actorId, actorKind: actorKind(actorId), stage, kind: `command.${command.type}`, payload: { command: { ...command, actor: undefined } } });
+  }
+
+  const warnOf = (view: TaskView): string | null => {
+    const b = view.budget === undefined ? undefined : (budgets.get(view.budget) ?? state.budgets[view.budget]);
+    return b?.warnAt ?? null;
+  };
+  const unitOf = (view: TaskView): string | null => {
+    const u = view.candidateUnits[0];
+    if (u === undefined) return null;
+    return u === '$case' ? row.responsible_unit_id : u;
+  };
+
+  // Rare changes that may touch the same rows as the batch below run first, on their own:
+  // tasks changed in this step (assignee, due date, candidates) …
+  for (const v of updated.values()) {
+    await trx
+      .updateTable('tasks')
+      .set({ assignee_id: v.assignee ?? null, due_at: v.due ?? null, warn_at: warnOf(v), budget_id: v.budget ?? null, unit_id: unitOf(v) })
+      .where('county_id', '=', countyId)
+      .where('task_id', '=', v.id)
+      .execute();
+  }
+  if (updated.size > 0) {
+    await trx.deleteFrom('task_candidates').where('county_id', '=', countyId).where('task_id', 'in', [...updated.keys()]).execute();
+  }
+  // … deadlines moved (pause, extension) …
+  for (const [budgetId, b] of budgets) {
+    await trx
+      .updateTable('tasks')
+      .set({ due_at: b.due, warn_at: b.warnAt ?? null })
+      .where('county_id', '=', countyId)
+      .where('case_id', '=', caseId)
+      .where('budget_id', '=', budgetId)
+      .where('status', '=', 'open')
+      .execute();
+  }
+  // … and, when timers are scheduled, the pending ones they replace (the engine keeps a timer's
+  // id when its deadline moves), so the new rows never meet the old ones in one statement.
+  const cancelIds = [...cancelledTimers, ...scheduled.keys()];
+  const cancelTimers = trx
+    .updateTable('timers')
+    .set({ cancelled_at: now })
+    .where('county_id', '=', countyId)
+    .where('case_id', '=', caseId)
+    .where('engine_timer_id', 'in', cancelIds)
+    .where('fired', '=', false)
+    .where('cancelled_at', 'is', null);
+  if (scheduled.size > 0) await cancelTimers.execute();
+
+  // Everything else goes in ONE statement: independent data-modifying CTEs on distinct rows.
+  const writes: Compilable[] = [];
+  if (scheduled.size === 0 && cancelIds.length > 0) writes.push(cancelTimers);
+  if (created.size > 0) {
+    writes.push(
+      trx.insertInto('tasks').values(
+        [...created.values()].map((v) => {
+          const c = closed.get(v.id);
+          return {
+            county_id: countyId,
+            task_id: v.id,
+            case_id: caseId,
+            element_id: v.node,
+            name: v.name ?? '',
+            process_id: row.process_id,
+            case_number: row.number,
+            petitioner_name: row.petitioner_name,
+            stage: v.stage ?? null,
+            status: c?.status ?? 'open',
+            assignee_id: v.assignee ?? null,
+            unit_id: unitOf(v),
+            due_at: v.due ?? null,
+            warn_at: warnOf(v),
+            budget_id: v.budget ?? null,
+            form_ref: v.form?.ref ?? null,
+            created_at: v.createdAt,
+            completed_at: c === undefined ? null : now,
+            completed_by: c?.by ?? null,
+          };
+        }),
+      ),
+    );
+  }
+  const candidates = [...created.values(), ...updated.values()].filter((v) => !closed.has(v.id)).flatMap((v) => [
+    ...[...new Set(v.candidateUsers)].map((u) => ({ county_id: countyId, task_id: v.id, kind: 'user' as const, value: u })),
+    ...[...new Set(v.candidateGroups)].map((g) => ({ county_id: countyId, task_id: v.id, kind: 'group' as const, value: g })),
+  ]);
+  if (candidates.length > 0) writes.push(trx.insertInto('task_candidates').values(candidates));
+  // tasks closed in this step (that existed before it); their candidates are dropped: the join
+  // table only serves inboxes of open tasks
+  const closeGroups = new Map<string, { status: TaskClose['status']; by: string | null; ids: string[] }>();
+  for (const [id, c] of closed) {
+    if (created.has(id)) continue;
+    const k = `${c.status}\u0000${c.by ?? ''}`;
+    const g = closeGroups.get(k) ?? { status: c.status, by: c.by, ids: [] };
+    g.ids.push(id);
+    closeGroups.set(k, g);
+  }
+  for (const { status: kind, by, ids } of closeGroups.values()) {
+    writes.push(
+      trx
+        .updateTable('tasks')
+        .set({ status: kind, completed_at: now, completed_by: by })
+        .where('county_id', '=', countyId)
+        .where('task_id', 'in', ids)
+        .where('status', '=', 'open'),
+    );
+  }
+  // (the candidates of updated tasks were deleted above)
+  const closedIds = [...closed.keys()].filter((id) => !created.has(id) && !updated.has(id));
+  if (closedIds.length > 0) writes.push(trx.deleteFrom('task_candidates').where('county_id', '=', countyId).where('task_id', 'in', closedIds));
+  if (scheduled.size > 0) {
+    writes.push(
+      trx.insertInto('timers').values(
+        [...scheduled].map(([id, t]) => ({
+          county_id: countyId,
+          case_id: caseId,
+          engine_timer_id: id,
+          element_id: t.node,
+          kind: t.purpose,
+          due_at: t.due,
+          available_at: t.due,
+        })),
+      ),
+    );
+  }
+  if (notices.length > 0) {
+    writes.push(
+      trx
+        .insertInto('notices')
+        .values(notices.map((n) => ({ county_id: countyId, case_id: caseId, template_id: n.template, element_id: n.node, payload: json(n.variables) }))),
+    );
+  }
+  const chain = auditRows({ countyId, chain: caseId, caseId }, { seq: row.audit_seq, hash: row.audit_hash }, audit);
+  if (chain.rows.length > 0) writes.push(trx.insertInto('audit_events').values(chain.rows));
+  const version = row.version + 1;
+  const outcome: CommandOutcome = {
+    caseId,
+    caseNumber: row.number,
+    version,
+    status,
+    stage,
+    tasksCreated: [...created.keys()].filter((id) => !closed.has(id)),
+    tasksClosed: [...closed.keys()],
+    timersScheduled: scheduled.size,
+    noticesRequested: notices.length,
+    replayed: false,
+  };
+  if (idempotency !== undefined) {
+    writes.push(
+      trx
+        .insertInto('idempotency_keys')
+        .values({ county_id: countyId, key: idempotency.key, request_hash: idempotency.requestHash, case_id: caseId, result: json(outcome) }),
+    );
+  }
+  const caseUpdate = trx
+    .updateTable('cases')
+    .set({ state: json(state), version, stage, status, ended_at: endedAt, updated_at: now, audit_seq: chain.head.seq, audit_hash: chain.head.hash })
+    .where('county_id', '=', countyId)
+    .where('case_id', '=', caseId)
+    .where('version', '=', row.version)
+    .returning('version');
+  const statement =
+    writes.length === 0
+      ? caseUpdate
+      : sql<{ version: number }>`WITH ${sql.join(writes.map((w, i) => sql`${sql.raw(`w${i}`)} AS (${w})`))} ${caseUpdate}`;
+  const r = await statement.execute(trx);
+  const n = Array.isArray(r) ? r.length : r.rows.length;
+  if (n !== 1) throw new StoreError('STORE_ERR_CONFLICT', { caseId, version: row.version });
+  return outcome;
+}
