@@ -4,6 +4,8 @@
  * 1. Parse + lint + compile (`compileBpmn`) of a 50-element Camunda 8 model with `shidian:`
  *    extensions, with and without diagram interchange (DI), as a ratio to a bare bpmn-moddle
  *    `fromXML` (no extension descriptors) of the same file in the same run. Goal: ≤ 1.5×.
+ *    The headline rows (first) compile a new file every run, with every FEEL expression new, as a
+ *    deployment does; the rows "same file again" (FEEL checks cached across calls) come after them.
  * 2. The parts: the line/column pre-scan, and the parse with the dialect descriptors loaded.
  * 3. Hostile and limit inputs, each in a fresh child process so that peak memory (max RSS) is
  *    measured honestly: wall and CPU time and max-RSS growth per file. Bound: ≤ 2 s and ≤ 200 MB.
@@ -224,22 +226,15 @@ const bench: Bench = async (args) => {
   const iterations = i === -1 ? 300 : Number(args[i + 1]);
   const bare = new BpmnModdle();
   const results: BenchResult[] = [];
+  const again: BenchResult[] = [];
   for (const di of [true, false]) {
     const label = di ? 'with DI' : 'without DI';
     const xml = model50(di);
     const check = await compileBpmn(xml);
     if (check.problems.length > 0 || check.summaries[0]?.executable !== true)
       throw new Error(`bench model is not clean: ${check.problems.map((p) => p.code).join(', ')}`);
-    // The same file compiled again (edit → validate → deploy): FEEL checks come from the cache.
-    const [warm, ref] = await compare(
-      () => compileBpmn(xml),
-      () => bare.fromXML(xml),
-      iterations,
-    );
-    results.push(
-      result(`compileBpmn 50 elements ${label}, same file again (vs bare fromXML)`, 'ms CPU', warm, ref),
-    );
-    // A new file every time: all 23 FEEL expressions are checked afresh.
+    // The headline: a new file every time (a deployment compiles new files), so all 23 FEEL
+    // expressions are new and no FEEL check can come from the cache of earlier calls.
     const variants = Array.from({ length: iterations + 30 }, (_, k) =>
       model50(di, (di ? 1_000 : 100_000) + k),
     );
@@ -249,9 +244,29 @@ const bench: Bench = async (args) => {
       iterations,
     );
     results.push(
-      result(`compileBpmn 50 elements ${label}, new FEEL every run (vs bare fromXML)`, 'ms CPU', cold, ref2),
+      result(
+        `HEADLINE compileBpmn 50 elements ${label}, first compile, all FEEL new (vs bare fromXML)`,
+        'ms CPU',
+        cold,
+        ref2,
+      ),
+    );
+    // Secondary: the same file compiled again (edit → validate → deploy): FEEL checks come from the cache.
+    const [warm, ref] = await compare(
+      () => compileBpmn(xml),
+      () => bare.fromXML(xml),
+      iterations,
+    );
+    again.push(
+      result(
+        `compileBpmn 50 elements ${label}, same file again, FEEL cached (vs bare fromXML)`,
+        'ms CPU',
+        warm,
+        ref,
+      ),
     );
   }
+  results.push(...again);
   // The parts, relative to the same bare parse (with DI).
   const xml = model50(true);
   const { prescan } = await import('../../packages/bpmn/src/prescan.js');

@@ -2,7 +2,9 @@
  * `pnpm bench forms [--json] [--seconds N]`: validations per second of the compiled intake form
  * (permission overlay of a handling step + FEEL rules, through `validateSubmission`) against raw ajv
  * (`Ajv2020`, same JSON Schema, same format functions, allErrors) on a valid and an invalid document;
- * and compile time of a 300-field form (`compileForm` vs raw ajv `compile`).
+ * the same with rule inputs that change on every call (the FEEL memo misses); and compile time of a
+ * 300-field form (`compileForm` vs raw ajv `compile`). Ours and the reference run in alternating
+ * short slices, so the load of a shared machine weighs on both alike; each figure is the median.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -13,6 +15,7 @@ import {
   checkCnIdCard,
   checkCnUscc,
   compileForm,
+  evaluateRules,
   isCnMobile,
   isCnPhone,
   isCnPostcode,
@@ -51,23 +54,36 @@ function rawAjv(divisions: DivisionIndex): Ajv2020 {
   return ajv;
 }
 
-/** Runs `fn` repeatedly for about `seconds` and returns operations per second (best of 3 rounds). */
-function opsPerSecond(fn: () => unknown, seconds: number): number {
-  for (let i = 0; i < 2000; i++) fn(); // warm-up
-  let best = 0;
-  for (let round = 0; round < 3; round++) {
-    let n = 0;
-    const start = performance.now();
-    const end = start + (seconds * 1000) / 3;
-    let now = start;
-    while (now < end) {
-      for (let i = 0; i < 200; i++) fn();
-      n += 200;
-      now = performance.now();
-    }
-    best = Math.max(best, n / ((now - start) / 1000));
+/** Operations per second of `fn` over about `ms` milliseconds. */
+function slice(fn: () => unknown, ms: number): number {
+  let n = 0;
+  const start = performance.now();
+  let now = start;
+  while (now - start < ms) {
+    for (let i = 0; i < 20; i++) fn();
+    n += 20;
+    now = performance.now();
   }
-  return best;
+  return n / ((now - start) / 1000);
+}
+
+/**
+ * Ops/s of `ours` and `reference` for about `seconds` in total: alternating 50 ms slices after a
+ * warm-up; medians of the slices.
+ */
+function compare(ours: () => unknown, reference: () => unknown, seconds: number): [number, number] {
+  for (let i = 0; i < 500; i++) {
+    ours();
+    reference();
+  }
+  const a: number[] = [];
+  const b: number[] = [];
+  const rounds = Math.max(3, Math.round((seconds * 1000) / 100));
+  for (let r = 0; r < rounds; r++) {
+    a.push(slice(ours, 50));
+    b.push(slice(reference, 50));
+  }
+  return [median(a), median(b)];
 }
 
 function median(xs: number[]): number {
@@ -139,30 +155,85 @@ const bench: Bench = async (args) => {
   }
 
   const results: BenchResult[] = [];
-  const ourValid = opsPerSecond(
-    () => validateSubmission(form, permissions, previous, validDoc, { canSeeSensitive: true }),
+  const opts = { canSeeSensitive: true };
+  const [ourValid, rawValid] = compare(
+    () => validateSubmission(form, permissions, previous, validDoc, opts),
+    () => raw(validDoc),
     seconds,
   );
-  const rawValid = opsPerSecond(() => raw(validDoc), seconds);
   results.push(
     result('validate intake, valid doc (overlay + rules) vs raw ajv', 'ops/s', ourValid, rawValid),
   );
-  const plainValid = opsPerSecond(() => validateData(form, validDoc), seconds);
-  results.push(
-    result('validate intake, valid doc (rules, no overlay) vs raw ajv', 'ops/s', plainValid, rawValid),
-  );
-  const rawInvalidDoc = JSON.parse(JSON.stringify(invalidDoc)) as unknown;
-  const ourInvalid = opsPerSecond(
-    () => validateSubmission(form, permissions, previous, invalidDoc, { canSeeSensitive: true }),
+  const [plainValid, rawValid2] = compare(
+    () => validateData(form, validDoc),
+    () => raw(validDoc),
     seconds,
   );
-  const rawInvalid = opsPerSecond(() => raw(rawInvalidDoc), seconds);
+  results.push(
+    result('validate intake, valid doc (rules, no overlay) vs raw ajv', 'ops/s', plainValid, rawValid2),
+  );
+  const rawInvalidDoc = JSON.parse(JSON.stringify(invalidDoc)) as unknown;
+  const [ourInvalid, rawInvalid] = compare(
+    () => validateSubmission(form, permissions, previous, invalidDoc, opts),
+    () => raw(rawInvalidDoc),
+    seconds,
+  );
   results.push(
     result(
       'validate intake, invalid doc (overlay + rules, zh messages) vs raw ajv',
       'ops/s',
       ourInvalid,
       rawInvalid,
+    ),
+  );
+  // Rule inputs new on every call (as when each request is another case): 64 variants of the
+  // document whose claims differ, more than the memo keeps, so `count(claims)` runs in feelin.
+  const fresh = Array.from({ length: 64 }, (_, i) => {
+    const prev = structuredClone(previous);
+    const doc = structuredClone(validDoc);
+    const facts = `拖欠工资${i + 1}个月未发放`;
+    (prev.claims as Record<string, unknown>[])[0]!.facts = facts;
+    (doc.claims as Record<string, unknown>[])[0]!.facts = facts;
+    return { prev, doc };
+  });
+  if (!fresh.every((f) => validateSubmission(form, permissions, f.prev, f.doc, opts).valid))
+    throw new Error('bench documents with new rule inputs are not valid');
+  let k = 0;
+  const [ourFresh, rawFresh] = compare(
+    () => {
+      const f = fresh[k++ & 63]!;
+      return validateSubmission(form, permissions, f.prev, f.doc, opts);
+    },
+    () => raw(fresh[k++ & 63]!.doc),
+    seconds / 3,
+  );
+  results.push(
+    result(
+      'validate intake, valid doc with new rule inputs each call (FEEL memo misses) vs raw ajv',
+      'ops/s',
+      ourFresh,
+      rawFresh,
+    ),
+  );
+  // The floor under a memo miss: one FEEL evaluation (compiled once by feelin's patched
+  // `compileExpression`) of a condition like the form's, with an input that is new each time (1,024
+  // values in turn, more than the memo keeps), through `evaluateRules`.
+  const one = await compileForm({
+    schema: { type: 'object', properties: { kind: { type: 'string' }, route: { type: 'string' } } },
+    rules: [{ field: 'route', visible: 'kind = "申诉" or kind = "求决"' }],
+  });
+  let j = 0;
+  const [feelOps, rawOps] = compare(
+    () => evaluateRules(one.rules, { kind: `诉求${j++ & 1023}` }),
+    () => raw(validDoc),
+    seconds / 3,
+  );
+  results.push(
+    result(
+      'one compiled FEEL evaluation of a rule condition (memo miss) vs one raw ajv validation',
+      'µs',
+      1e6 / feelOps,
+      1e6 / rawOps,
     ),
   );
 

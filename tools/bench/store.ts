@@ -1,5 +1,5 @@
 /**
- * `pnpm bench store [--json] [--seconds N] [--tasks N] [--timers N] [--skip-inbox] [--skip-timers]`
+ * `pnpm bench store [--json] [--seconds N] [--tasks N] [--timers N] [--skip-completions] [--skip-pgbench] [--skip-inbox] [--skip-timers]`
  *
  * On PostgreSQL (`DATABASE_URL`, or a scratch database created on 127.0.0.1:5432 and dropped after):
  * 1. user-task completions per second through the command runtime with 16 concurrent workers,
@@ -8,6 +8,9 @@
  * 3. 10,000 timers due at once fired by 2 worker processes: every timer exactly once, p99 lateness.
  */
 import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -50,10 +53,9 @@ async function admin(query: string): Promise<void> {
 
 const log = (m: string) => process.stderr.write(`[bench store] ${m}\n`);
 
-/** Completions/s through the runtime: WORKERS loops completing the open tasks of pre-started cases. */
-async function completions(store: Store, seconds: number): Promise<number> {
+/** Starts `cases` petition cases and returns their first open task ids. */
+async function startCases(store: Store, cases: number): Promise<string[]> {
   const rt = new CommandRuntime(store.db);
-  const cases = Math.ceil(seconds * 400);
   log(`starting ${cases} cases`);
   const queue: string[] = [];
   let next = 0;
@@ -61,29 +63,129 @@ async function completions(store: Store, seconds: number): Promise<number> {
     Array.from({ length: WORKERS }, async () => {
       while (next < cases) {
         next += 1;
-        const s = await rt.startCase({ countyId: 'huian', pilotId: 'main', processId: 'petition', actor: registrar, responsibleUnitId: 'xfj' });
+        const s = await rt.startCase({
+          countyId: 'huian',
+          pilotId: 'main',
+          processId: 'petition',
+          actor: registrar,
+          responsibleUnitId: 'xfj',
+        });
         queue.push(s.tasksCreated[0]!);
       }
     }),
   );
-  log(`completing for ${seconds} s with ${WORKERS} workers`);
+  return queue;
+}
+
+/**
+ * `workers` loops completing tasks from `queue` (the next task of a case joins the queue) from
+ * `startAt` (epoch ms) for `seconds`; returns the number of completions.
+ */
+async function completeLoop(
+  rt: CommandRuntime,
+  queue: string[],
+  workers: number,
+  startAt: number,
+  seconds: number,
+): Promise<number> {
+  await new Promise((r) => setTimeout(r, Math.max(0, startAt - Date.now())));
+  const deadline = startAt + seconds * 1000;
   let done = 0;
-  const deadline = performance.now() + seconds * 1000;
-  const t0 = performance.now();
   await Promise.all(
-    Array.from({ length: WORKERS }, async () => {
-      while (performance.now() < deadline) {
+    Array.from({ length: workers }, async () => {
+      while (Date.now() < deadline) {
         const taskId = queue.shift();
         if (taskId === undefined) return;
-        const out = await rt.execute({ countyId: 'huian', command: { type: 'complete', taskId, actor: staff }, idempotencyKey: randomUUID() });
+        const out = await rt.execute({
+          countyId: 'huian',
+          command: { type: 'complete', taskId, actor: staff },
+          idempotencyKey: randomUUID(),
+        });
         done += 1;
         for (const t of out.tasksCreated) queue.push(t);
       }
     }),
   );
-  const elapsed = (performance.now() - t0) / 1000;
   if (queue.length === 0) log('warning: ran out of tasks before the end');
-  return done / elapsed;
+  return done;
+}
+
+/** Completions/s through the runtime with WORKERS concurrent workers in this process. */
+async function completions(store: Store, queue: string[], seconds: number): Promise<number> {
+  log(`completing for ${seconds} s with ${WORKERS} workers in 1 process`);
+  const startAt = Date.now();
+  const done = await completeLoop(new CommandRuntime(store.db), queue, WORKERS, startAt, seconds);
+  return done / ((Date.now() - startAt) / 1000);
+}
+
+/**
+ * Completions/s with the WORKERS workers spread over `processes` Node processes (the runtime is
+ * stateless: servers scale out the same way), each with its own pool, on disjoint cases.
+ */
+async function completionsSpread(
+  url: string,
+  queue: readonly string[],
+  seconds: number,
+  processes: number,
+): Promise<number> {
+  log(`completing for ${seconds} s with ${WORKERS} workers over ${processes} processes`);
+  const dir = mkdtempSync(join(tmpdir(), 'shidian-bench-store-'));
+  const startAt = Date.now() + 10_000; // after every process has loaded and connected
+  try {
+    const me = fileURLToPath(import.meta.url);
+    const runs = Array.from({ length: processes }, (_, p) => {
+      const file = join(dir, `tasks-${p}.json`);
+      writeFileSync(
+        file,
+        JSON.stringify({
+          tasks: queue.filter((_t, i) => i % processes === p),
+          workers: WORKERS / processes,
+          startAt,
+          seconds,
+        }),
+      );
+      return new Promise<{ done: number; seconds: number }>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', me], {
+          env: { ...process.env, DATABASE_URL: url, SHIDIAN_BENCH_STORE_COMPLETER: file },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.on('exit', (code) =>
+          code === 0
+            ? resolve(JSON.parse(out) as { done: number; seconds: number })
+            : reject(new Error(`completer exit ${code}`)),
+        );
+      });
+    });
+    const done = await Promise.all(runs);
+    log(`completions per process: ${done.map((d) => `${d.done} in ${d.seconds.toFixed(1)} s`).join(' + ')}`);
+    return done.reduce((a, d) => a + d.done / d.seconds, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Completer-process role: complete the tasks of the file, print this process's count. */
+async function completerMain(file: string): Promise<void> {
+  const job = JSON.parse(readFileSync(file, 'utf8')) as {
+    tasks: string[];
+    workers: number;
+    startAt: number;
+    seconds: number;
+  };
+  const store = await openStore({ migrate: false, poolSize: job.workers + 1 });
+  try {
+    const rt = new CommandRuntime(store.db);
+    // warm up the connections and the graph cache before the clock starts (not counted)
+    await Promise.all(Array.from({ length: job.workers }, () => sql`SELECT 1`.execute(store.db)));
+    if (Date.now() > job.startAt) process.stderr.write('[bench store] warning: a completer started late\n');
+    const startAt = Math.max(Date.now(), job.startAt);
+    const done = await completeLoop(rt, job.tasks, job.workers, startAt, job.seconds);
+    process.stdout.write(JSON.stringify({ done, seconds: (Date.now() - startAt) / 1000 }));
+  } finally {
+    await store.close();
+  }
 }
 
 async function pgbenchTps(seconds: number): Promise<number> {
@@ -92,9 +194,23 @@ async function pgbenchTps(seconds: number): Promise<number> {
   try {
     log('pgbench -i -s 16');
     await run('pgbench', ['-h', HOST, '-U', 'postgres', '-i', '-q', '-s', '16', db]);
+    await run('psql', ['-h', HOST, '-U', 'postgres', '-d', db, '-qc', 'CHECKPOINT']);
     log(`pgbench -c 16 -j 2 -T ${seconds}`);
-    const { stdout } = await run('pgbench', ['-h', HOST, '-U', 'postgres', '-c', '16', '-j', '2', '-T', String(seconds), db]);
-    const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout) ?? /tps = ([\d.]+)/.exec(stdout);
+    const { stdout } = await run('pgbench', [
+      '-h',
+      HOST,
+      '-U',
+      'postgres',
+      '-c',
+      '16',
+      '-j',
+      '2',
+      '-T',
+      String(seconds),
+      db,
+    ]);
+    const m =
+      /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout) ?? /tps = ([\d.]+)/.exec(stdout);
     if (m?.[1] === undefined) throw new Error(`cannot read pgbench output:\n${stdout}`);
     return Number(m[1]);
   } finally {
@@ -107,7 +223,14 @@ async function inbox(store: Store, tasks: number): Promise<{ p50: number; p95: n
   const now = new Date();
   log(`generating ${tasks} open tasks over ${counties} counties`);
   const t0 = performance.now();
-  await generateOpenTasks(store.db, { counties, perCounty: Math.floor(tasks / counties), groups: 10, now, assignee: 'bench-user', deploymentId: deploymentIdOf(petitionBundle) });
+  await generateOpenTasks(store.db, {
+    counties,
+    perCounty: Math.floor(tasks / counties),
+    groups: 10,
+    now,
+    assignee: 'bench-user',
+    deploymentId: deploymentIdOf(petitionBundle),
+  });
   await sql`ANALYZE`.execute(store.db);
   log(`generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const query = (i: number): InboxQuery => ({
@@ -123,15 +246,46 @@ async function inbox(store: Store, tasks: number): Promise<{ p50: number; p95: n
     ...(i % 4 === 1 ? { deadlineState: 'overdue' as const } : {}),
     ...(i % 4 === 2 ? { stage: 'handling' } : {}),
   });
-  const plan = await sql<{ 'QUERY PLAN': string }>`EXPLAIN (ANALYZE, BUFFERS) ${inboxSql(query(7), query(7).roles!)}`.execute(store.db);
+  const plan = await sql<{
+    'QUERY PLAN': string;
+  }>`EXPLAIN (ANALYZE, BUFFERS) ${inboxSql(query(7), query(7).roles!)}`.execute(store.db);
   log(`EXPLAIN ANALYZE of one inbox page:\n${plan.rows.map((r) => r['QUERY PLAN']).join('\n')}`);
   const times: number[] = [];
+  const byKind = new Map<string, number[]>();
   for (let i = 0; i < 400; i++) {
     const q = query(i);
-    const s = performance.now();
+    // every page is timed on its own: first pages, and second pages through the keyset cursor
+    let s = performance.now();
     const p = await inboxPage(store.db, q);
-    if (i % 2 === 0 && p.nextCursor !== null) await inboxPage(store.db, { ...q, cursor: p.nextCursor });
-    times.push(performance.now() - s);
+    let ms = performance.now() - s;
+    times.push(ms);
+    const kind = `${q.sort}${q.deadlineState === undefined ? '' : ' overdue'}${q.stage === undefined ? '' : ' stage'}`;
+    byKind.set(kind, [...(byKind.get(kind) ?? []), ms]);
+    if (i % 2 === 0 && p.nextCursor !== null) {
+      s = performance.now();
+      await inboxPage(store.db, { ...q, cursor: p.nextCursor });
+      ms = performance.now() - s;
+      times.push(ms);
+    }
+  }
+  for (const [k, v] of byKind)
+    log(
+      `first pages ${k}: p50 ${pct(
+        v.sort((a, b) => a - b),
+        50,
+      ).toFixed(1)} ms, p95 ${pct(v, 95).toFixed(1)} ms`,
+    );
+  for (const i of [1, 2]) {
+    const q = query(i);
+    const pl = await sql<{ 'QUERY PLAN': string }>`EXPLAIN ANALYZE ${inboxSql(q, q.roles!)}`.execute(
+      store.db,
+    );
+    log(
+      `server time of query(${i}) (${q.sort}, ${q.deadlineState ?? q.stage}): ${pl.rows
+        .map((r) => r['QUERY PLAN'])
+        .filter((l) => l.startsWith('Execution'))
+        .join(' ')}`,
+    );
   }
   const counts: number[] = [];
   const { inboxCounts } = await import('@shidian/store');
@@ -148,7 +302,12 @@ async function inbox(store: Store, tasks: number): Promise<{ p50: number; p95: n
 /** Makes `n` cases waiting on a 1-hour timer, all due at `due`, by cloning one started case. */
 async function dueTimers(store: Store, n: number, due: Date): Promise<void> {
   const rt = new CommandRuntime(store.db, { clock: () => new Date(due.getTime() - 3600_000) });
-  const proto = await rt.startCase({ countyId: 'jinjiang', pilotId: 'main', processId: 'waiting', actor: registrar });
+  const proto = await rt.startCase({
+    countyId: 'jinjiang',
+    pilotId: 'main',
+    processId: 'waiting',
+    actor: registrar,
+  });
   await sql`
     WITH ids AS (SELECT gen_random_uuid() AS id, i FROM generate_series(1, ${n - 1}) AS i),
     c AS (
@@ -163,7 +322,11 @@ async function dueTimers(store: Store, n: number, due: Date): Promise<void> {
     FROM timers t, c WHERE t.case_id = ${proto.caseId}`.execute(store.db);
 }
 
-async function timers(store: Store, url: string, n: number): Promise<{ p99: number; exactlyOnce: boolean; seconds: number }> {
+async function timers(
+  store: Store,
+  url: string,
+  n: number,
+): Promise<{ p99: number; exactlyOnce: boolean; seconds: number }> {
   const due = new Date(Date.now() + 8000);
   log(`creating ${n} timers due at ${due.toISOString()}`);
   await dueTimers(store, n, due);
@@ -176,7 +339,9 @@ async function timers(store: Store, url: string, n: number): Promise<{ p99: numb
       });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as { fired: number }) : reject(new Error(`worker exit ${code}`))));
+      child.on('exit', (code) =>
+        code === 0 ? resolve(JSON.parse(out) as { fired: number }) : reject(new Error(`worker exit ${code}`)),
+      );
     });
   const t0 = Date.now();
   const [a, b] = await Promise.all([spawnWorker(), spawnWorker()]);
@@ -184,17 +349,29 @@ async function timers(store: Store, url: string, n: number): Promise<{ p99: numb
   const check = await sql<{ fired: number; tasks: number; versions: number }>`
     SELECT (SELECT count(*)::int FROM timers WHERE county_id = 'jinjiang' AND kind = 'catch' AND fired) AS fired,
            (SELECT count(*)::int FROM tasks WHERE county_id = 'jinjiang' AND element_id = 'w_task') AS tasks,
-           (SELECT count(*)::int FROM cases WHERE county_id = 'jinjiang' AND process_id = 'waiting' AND version = 2) AS versions`.execute(store.db);
+           (SELECT count(*)::int FROM cases WHERE county_id = 'jinjiang' AND process_id = 'waiting' AND version = 2) AS versions`.execute(
+    store.db,
+  );
   const c = check.rows[0]!;
-  log(`workers fired ${a.fired} + ${b.fired} in ${((Date.now() - t0) / 1000).toFixed(1)} s; fired rows ${c.fired}, tasks ${c.tasks}, cases at version 2: ${c.versions}`);
+  log(
+    `workers fired ${a.fired} + ${b.fired} in ${((Date.now() - t0) / 1000).toFixed(1)} s; fired rows ${c.fired}, tasks ${c.tasks}, cases at version 2: ${c.versions}`,
+  );
   const stats = await timerStats(store.db, { since: new Date(due.getTime() - 1000) });
-  return { p99: stats.lateness.p99 ?? NaN, exactlyOnce: a.fired + b.fired === n && c.fired === n && c.tasks === n && c.versions === n, seconds };
+  return {
+    p99: stats.lateness.p99 ?? NaN,
+    exactlyOnce: a.fired + b.fired === n && c.fired === n && c.tasks === n && c.versions === n,
+    seconds,
+  };
 }
 
 /** Worker-process role: fire timers until `n` have fired in the database, print this process's count. */
 async function workerMain(n: number): Promise<void> {
-  const store = await openStore({ migrate: false, poolSize: 2 });
-  const worker = new TimerWorker(store.db, new CommandRuntime(store.db), { batchSize: 100, pollMs: 20 });
+  const store = await openStore({ migrate: false, poolSize: 4 });
+  const worker = new TimerWorker(store.db, new CommandRuntime(store.db), {
+    batchSize: 50,
+    concurrency: 3,
+    pollMs: 20,
+  });
   for (;;) {
     await worker.drain();
     const left = await store.db
@@ -204,7 +381,12 @@ async function workerMain(n: number): Promise<void> {
       .where('cancelled_at', 'is', null)
       .where('kind', '=', 'catch')
       .executeTakeFirstOrThrow();
-    const fired = await store.db.selectFrom('timers').select((eb) => eb.fn.countAll<string>().as('n')).where('fired', '=', true).where('kind', '=', 'catch').executeTakeFirstOrThrow();
+    const fired = await store.db
+      .selectFrom('timers')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('fired', '=', true)
+      .where('kind', '=', 'catch')
+      .executeTakeFirstOrThrow();
     if (Number(left.n) === 0 && Number(fired.n) >= n) break;
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -227,9 +409,33 @@ const bench: Bench = async (args) => {
   const store = await openStore({ databaseUrl: url, poolSize: WORKERS + 2 });
   try {
     await seedCounties(store);
-    const ours = await completions(store, seconds);
-    const ref = args.includes('--skip-pgbench') ? null : await pgbenchTps(seconds);
-    results.push(result('task completions through the runtime, 16 workers (vs pgbench TPC-B, 16 clients)', 'ops/s', ours, ref));
+    if (!args.includes('--skip-completions')) {
+      // enough open tasks for both runs (each case gives two completions)
+      const queue = await startCases(store, Math.ceil(seconds * 900));
+      // every measured phase (ours and pgbench's) starts right after a checkpoint, so none pays
+      // for the full-page writes of the previous phase's checkpoint alone
+      await sql`CHECKPOINT`.execute(store.db);
+      const one = await completions(store, queue, seconds);
+      await sql`CHECKPOINT`.execute(store.db);
+      const two = await completionsSpread(url, queue.splice(0), seconds, 2);
+      const ref = args.includes('--skip-pgbench') ? null : await pgbenchTps(seconds);
+      results.push(
+        result(
+          'task completions through the runtime, 16 workers in 1 process (vs pgbench TPC-B, 16 clients)',
+          'ops/s',
+          one,
+          ref,
+        ),
+      );
+      results.push(
+        result(
+          'task completions through the runtime, 16 workers over 2 processes (vs pgbench TPC-B, 16 clients, -j 2)',
+          'ops/s',
+          two,
+          ref,
+        ),
+      );
+    }
     if (!args.includes('--skip-inbox')) {
       const ib = await inbox(store, nTasks);
       results.push(result(`inbox page p50, ${nTasks} open tasks / 100 counties`, 'ms', ib.p50, null));
@@ -238,7 +444,14 @@ const bench: Bench = async (args) => {
     }
     if (!args.includes('--skip-timers')) {
       const t = await timers(store, url, nTimers);
-      results.push(result(`timers fired exactly once (${nTimers} due at once, 2 worker processes)`, 'bool', t.exactlyOnce ? 1 : 0, null));
+      results.push(
+        result(
+          `timers fired exactly once (${nTimers} due at once, 2 worker processes)`,
+          'bool',
+          t.exactlyOnce ? 1 : 0,
+          null,
+        ),
+      );
       results.push(result('timer lateness p99', 'ms', t.p99, null));
       results.push(result('time to fire all timers after they came due', 's', t.seconds, null));
     }
@@ -251,8 +464,24 @@ const bench: Bench = async (args) => {
 
 export default bench;
 
+const completerFile = process.env['SHIDIAN_BENCH_STORE_COMPLETER'];
+if (
+  completerFile !== undefined &&
+  process.argv[1] !== undefined &&
+  fileURLToPath(import.meta.url) === process.argv[1]
+) {
+  completerMain(completerFile).catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
+
 const workerN = process.env['SHIDIAN_BENCH_STORE_WORKER'];
-if (workerN !== undefined && process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (
+  workerN !== undefined &&
+  process.argv[1] !== undefined &&
+  fileURLToPath(import.meta.url) === process.argv[1]
+) {
   workerMain(Number(workerN)).catch((e: unknown) => {
     console.error(e);
     process.exit(1);

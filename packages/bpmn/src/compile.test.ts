@@ -142,6 +142,30 @@ describe('compileBpmn — Camunda 8 (zeebe) with shidian:', () => {
   });
 });
 
+describe('compileBpmn — extension elements are mapped or reported, never dropped silently', () => {
+  it('given FEEL candidate groups, a listener and vendor metadata, then expr, error and warning', async () => {
+    const xml = simpleProcess(
+      `<bpmn:userTask id="t">
+        <bpmn:extensionElements>
+          <zeebe:assignmentDefinition candidateGroups="=[&quot;a&quot;, region]" />
+          <zeebe:taskListeners><zeebe:taskListener eventType="assigning" type="audit" /></zeebe:taskListeners>
+          <vendor:meta xmlns:vendor="urn:vendor" color="red" />
+        </bpmn:extensionElements>
+      </bpmn:userTask>`,
+      '',
+    ).replace('id="d"', 'id="d" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0"');
+    const r = await compileBpmn(xml);
+    expect(node(r.processes[0]?.nodes.t, 'userTask').assignment).toMatchObject({
+      candidateGroups: [],
+      candidateGroupsExpr: { kind: 'feel', source: '["a", region]' },
+    });
+    expect(r.problems.map((p) => `${p.code} ${p.params?.what ?? p.params?.type ?? ''}`).sort()).toEqual([
+      'BPMN_ERR_UNSUPPORTED_IMPLEMENTATION zeebe:TaskListeners',
+      'BPMN_WARN_IGNORED_ELEMENT vendor:meta',
+    ]);
+  });
+});
+
 describe('compileBpmn — Camunda 7', () => {
   it('given the handling model, when compiled, then camunda: attributes land in the same model', async () => {
     const result = await compileBpmn(fixture('handling-camunda7.bpmn'));

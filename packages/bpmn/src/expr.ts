@@ -1,8 +1,10 @@
 /**
  * Classifying the expressions found in a model (FEEL, JUEL/JavaScript, or a literal) and checking
- * FEEL syntax with @bpmn-io/feel-lint (plus a few mistakes feel-lint accepts, such as `a == b`).
+ * FEEL syntax with @bpmn-io/feel-lint (plus a few mistakes feel-lint accepts, such as `a == b`); simple
+ * expressions are recognised by a fast path first (`feel-fast.ts`).
  */
 import { lintExpression } from '@bpmn-io/feel-lint';
+import { isSimpleFeel } from './feel-fast.js';
 import type { Expr } from './graph.js';
 
 const JUEL = /[$#]\{/;
@@ -79,6 +81,9 @@ export function feelSyntaxError(source: string): string | null {
 }
 
 function check(source: string): string | null {
+  // Most expressions of a model are simple: recognised without the full parser. The subset has no
+  // `==`, `===`, `!==`, `&&` or `||` and is never empty, so the checks below could not fire for it.
+  if (isSimpleFeel(source)) return null;
   if (source.trim() === '') return 'empty expression';
   const outside = source.replace(/"(?:[^"\\]|\\.)*"/g, '""');
   if (/===?|!==/.test(outside)) return 'FEEL compares with =, not == (and != for not equal)';

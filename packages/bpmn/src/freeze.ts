@@ -20,12 +20,21 @@ export function compact<T extends object>(obj: T): T {
 
 /** Freezes a plain JSON value and everything inside it (iteratively: no recursion limit). */
 export function deepFreeze<T>(value: T): T {
-  const stack: unknown[] = [value];
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  // Everything on the stack is an object that is not frozen yet (a shared one may be pushed twice:
+  // freezing it again is harmless).
+  const stack: object[] = [value];
   while (stack.length > 0) {
-    const v = stack.pop();
-    if (typeof v !== 'object' || v === null || Object.isFrozen(v)) continue;
+    const v = stack.pop()!;
     Object.freeze(v);
-    for (const k in v) {
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        if (typeof x === 'object' && x !== null && !Object.isFrozen(x)) stack.push(x);
+      }
+      continue;
+    }
+    for (const k of Object.keys(v)) {
       const x = (v as Record<string, unknown>)[k];
       if (typeof x === 'object' && x !== null && !Object.isFrozen(x)) stack.push(x);
     }

@@ -52,6 +52,12 @@ export interface DeadlineSpec {
   readonly budget?: string;
   /** Statutory or internal (pilot-tightened). */
   readonly basis?: 'statutory' | 'internal';
+  /**
+   * Added (additive): the anchor the period counts from (`shidian:deadline from="=receivedAt"`), a
+   * FEEL expression giving an ISO instant or a civil date (`YYYY-MM-DD`). Absent: the moment the
+   * element is entered. A literal (no `=`) is a variable name, as in `from="receivedAt"`.
+   */
+  readonly from?: Expr;
 }
 
 /** Per-field permission of a form on one user task. */

@@ -91,6 +91,13 @@ function expressions(graph: ProcessGraph, out: RawProblem[]): void {
         }
         continue;
       }
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) {
+          const x: unknown = v[i];
+          if (typeof x === 'object' && x !== null) stack.push(x);
+        }
+        continue;
+      }
       for (const k in v) {
         const x = (v as Record<string, unknown>)[k];
         if (typeof x === 'object' && x !== null) stack.push(x);

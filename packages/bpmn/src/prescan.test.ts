@@ -32,4 +32,14 @@ describe('prescan', () => {
       elements: 31,
     });
   });
+
+  it('given quoted values with > and both quote kinds, and an unterminated tag, then tags end where XML ends them', () => {
+    const xml = `<r id="r"><a x='"a>b"' id="a" y="'>'"/><b id="b" z='>'>text</b><c id="c" w="never closed></r>`;
+    const scan = prescan(xml, 10);
+    expect([...scan.ids.keys()]).toEqual(['r', 'a', 'b']);
+    expect(scan.ids.get('b')).toEqual([{ line: 1, column: 40, tag: 'b' }]);
+    // a huge unterminated start tag is scanned in linear time and simply ends the scan
+    const big = prescan('<r id="r"><a ' + 'x="1" '.repeat(200_000), 10);
+    expect([...big.ids.keys()]).toEqual(['r']);
+  });
 });

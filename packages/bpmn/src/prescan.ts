@@ -36,6 +36,13 @@ export interface PrescanResult {
 
 const ID_ATTR = /\sid\s*=\s*(["'])(.*?)\1/;
 const XMLNS_ATTR = /\sxmlns(?::([\w.-]+))?\s*=\s*(["'])(.*?)\2/g;
+/** The name of a start tag (sticky: from just after its `<`). */
+const TAG_NAME = /[^ \t\n\r/>"']*/y;
+/**
+ * The rest of a start tag up to and including its `>` (sticky). Written as an unrolled loop (one
+ * iteration per quoted value) so that it matches or fails in linear time with a small backtrack stack.
+ */
+const TAG_REST = /[^"'>]*(?:(?:"[^"]*"|'[^']*')[^"'>]*)*>/y;
 
 /**
  * Scans `xml` once. Stops early at a DOCTYPE, when nesting exceeds `maxDepth` or when there are more than
@@ -106,28 +113,13 @@ export function prescan(xml: string, maxDepth: number, maxElements = Infinity): 
       i = xml.indexOf('<', end + 1);
       continue;
     }
-    // A start tag: find its end, skipping quoted attribute values (which may contain '>').
-    let j = i + 1;
-    let nameEnd = -1;
-    let end = -1;
-    while (j < n) {
-      const c = xml.charCodeAt(j);
-      if (c === 34 /* " */ || c === 39 /* ' */) {
-        if (nameEnd === -1) nameEnd = j;
-        const close = xml.indexOf(c === 34 ? '"' : "'", j + 1);
-        if (close === -1) break;
-        j = close + 1;
-        continue;
-      }
-      if (c === 62 /* > */) {
-        end = j;
-        if (nameEnd === -1) nameEnd = j;
-        break;
-      }
-      if (nameEnd === -1 && (c === 32 || c === 9 || c === 10 || c === 13 || c === 47)) nameEnd = j;
-      j++;
-    }
-    if (end === -1) break;
+    // A start tag: its name, then its end, skipping quoted attribute values (which may contain '>').
+    TAG_NAME.lastIndex = i + 1;
+    TAG_NAME.test(xml);
+    const nameEnd = TAG_NAME.lastIndex;
+    TAG_REST.lastIndex = nameEnd;
+    if (!TAG_REST.test(xml)) break;
+    const end = TAG_REST.lastIndex - 1;
     const selfClosing = xml.charCodeAt(end - 1) === 47;
     if (++elements > maxElements) {
       tooMany = true;

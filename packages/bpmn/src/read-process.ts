@@ -30,6 +30,7 @@ import {
   children,
   extension,
   extensions,
+  isElement,
   refId,
   str,
   type Dialect,
@@ -255,6 +256,24 @@ class ProcessReader {
     readonly dialect: Dialect,
   ) {}
 
+  /** The extension elements of the element last asked about, by type (the first of each type). */
+  private extOf: ModdleElement | undefined;
+  private extIndex: ReadonlyMap<string, ModdleElement> = NO_EXTENSIONS;
+
+  /**
+   * The first extension element of a type (`zeebe:FormDefinition`, `shidian:Deadline`, …), as
+   * {@link extension} gives it; the extension elements of an element are indexed once, since one node
+   * asks for up to a dozen types in a row.
+   */
+  ext(el: ModdleElement | undefined, type: string): ModdleElement | undefined {
+    if (el === undefined) return undefined;
+    if (el !== this.extOf) {
+      this.extOf = el;
+      this.extIndex = indexExtensions(el);
+    }
+    return this.extIndex.get(type);
+  }
+
   problem(code: BpmnCode, elementId: string | undefined, params?: Record<string, string>): void {
     this.problems.push(compact({ code, elementId, params }));
   }
@@ -273,8 +292,13 @@ class ProcessReader {
     while (stack.length > 0) {
       const { el: container, scope, parent, kind, stage } = stack.pop()!;
       const nodeIds: string[] = [];
-      for (const el of children(container, 'flowElements')) {
-        const type = el.$type;
+      const flowElements = container.flowElements;
+      for (const x of Array.isArray(flowElements) ? (flowElements as unknown[]) : EMPTY_LIST) {
+        // as `children(container, 'flowElements')`, with one read of `$type` (a getter in moddle)
+        const type: unknown =
+          typeof x === 'object' && x !== null ? (x as { $type?: unknown }).$type : undefined;
+        if (typeof type !== 'string') continue;
+        const el = x as ModdleElement;
         if (type === 'bpmn:SequenceFlow') {
           this.supported.add(type);
           pendingFlows.push({ el, scope });
@@ -360,12 +384,12 @@ class ProcessReader {
     };
     this.mappings(el, base.inputs, base.outputs);
     if (kind === 'userTask') {
-      const approval = extension(el, 'shidian:Approval');
+      const approval = this.ext(el, 'shidian:Approval');
       if (approval !== undefined) {
         if (base.multiInstance === undefined) this.problem('BPMN_ERR_APPROVAL_NOT_MULTI_INSTANCE', id);
         else base.multiInstance = this.approval(id, approval, base.multiInstance);
       }
-    } else if (extension(el, 'shidian:Approval') !== undefined)
+    } else if (this.ext(el, 'shidian:Approval') !== undefined)
       this.problem('BPMN_ERR_APPROVAL_NOT_MULTI_INSTANCE', id);
 
     switch (kind) {
@@ -390,7 +414,7 @@ class ProcessReader {
         const event = this.event(el);
         const connector =
           event.type === 'message'
-            ? (str(el, 'connector') ?? str(extension(el, 'zeebe:TaskDefinition'), 'type'))
+            ? (str(el, 'connector') ?? str(this.ext(el, 'zeebe:TaskDefinition'), 'type'))
             : undefined;
         return compact({ kind, ...base, event, connector });
       }
@@ -433,7 +457,7 @@ class ProcessReader {
       case 'scriptTask':
         return compact({ kind, ...base, ...this.script(el) });
       case 'businessRuleTask': {
-        const called = extension(el, 'zeebe:CalledDecision');
+        const called = this.ext(el, 'zeebe:CalledDecision');
         const decisionRef = str(called, 'decisionId') ?? str(el, 'decisionRef');
         if (decisionRef === undefined)
           this.problem('BPMN_ERR_MISSING_ATTRIBUTE', id, { attr: 'decisionRef' });
@@ -469,8 +493,11 @@ class ProcessReader {
    * listeners are errors (their code would not run), other unknown ones warnings.
    */
   checkExtensions(el: ModdleElement): void {
-    for (const x of extensions(el)) {
-      const t = x.$type;
+    const values = (el.extensionElements as { values?: unknown } | undefined)?.values;
+    for (const x of isElement(el.extensionElements) && Array.isArray(values) ? values : EMPTY_LIST) {
+      // as `extensions(el)`, with one read of `$type` (a getter in moddle) per value
+      const t: unknown = typeof x === 'object' && x !== null ? (x as { $type?: unknown }).$type : undefined;
+      if (typeof t !== 'string') continue;
       if (CONSUMED_EXTENSIONS.has(t) || t.startsWith('shidian:')) continue;
       if (LISTENERS.has(t)) this.problem('BPMN_ERR_UNSUPPORTED_IMPLEMENTATION', el.id, { what: t });
       else this.problem('BPMN_WARN_IGNORED_ELEMENT', el.id, { type: t });
@@ -606,31 +633,33 @@ class ProcessReader {
   }
 
   assignment(el: ModdleElement): Assignment {
-    const z = extension(el, 'zeebe:AssignmentDefinition');
-    const sched = extension(el, 'zeebe:TaskSchedule');
-    const prio = extension(el, 'zeebe:PriorityDefinition');
-    const value = this.dialect === 'camunda8' ? zeebeValue : camundaValue;
-    const pick = (zeebe: ModdleElement | undefined, zKey: string, cKey: string): Expr | undefined => {
-      const v = str(zeebe, zKey) ?? str(el, cKey);
-      return v === undefined || v.trim() === '' ? undefined : value(v);
-    };
-    const users = pick(z, 'candidateUsers', 'candidateUsers');
-    const groups = pick(z, 'candidateGroups', 'candidateGroups');
+    const z = this.ext(el, 'zeebe:AssignmentDefinition');
+    const sched = this.ext(el, 'zeebe:TaskSchedule');
+    const prio = this.ext(el, 'zeebe:PriorityDefinition');
+    const users = this.pick(el, z, 'candidateUsers');
+    const groups = this.pick(el, z, 'candidateGroups');
     return compact({
-      assignee: pick(z, 'assignee', 'assignee'),
+      assignee: this.pick(el, z, 'assignee'),
       candidateUsers: users?.kind === 'literal' ? splitList(users.source) : [],
       candidateUsersExpr: users?.kind === 'literal' ? undefined : users,
       candidateGroups: groups?.kind === 'literal' ? splitList(groups.source) : [],
       candidateGroupsExpr: groups?.kind === 'literal' ? undefined : groups,
       candidateUnits: splitList(str(el, 'candidateUnits')),
-      dueDate: pick(sched, 'dueDate', 'dueDate'),
-      followUpDate: pick(sched, 'followUpDate', 'followUpDate'),
-      priority: pick(prio, 'priority', 'priority'),
+      dueDate: this.pick(el, sched, 'dueDate'),
+      followUpDate: this.pick(el, sched, 'followUpDate'),
+      priority: this.pick(el, prio, 'priority'),
     });
   }
 
+  /** An assignment attribute: from the zeebe extension element, else from the task (`camunda:`). */
+  pick(el: ModdleElement, zeebe: ModdleElement | undefined, key: string): Expr | undefined {
+    const v = str(zeebe, key) ?? str(el, key);
+    if (v === undefined || v.trim() === '') return undefined;
+    return this.dialect === 'camunda8' ? zeebeValue(v) : camundaValue(v);
+  }
+
   form(el: ModdleElement): FormBinding | undefined {
-    const own = extension(el, 'shidian:Form');
+    const own = this.ext(el, 'shidian:Form');
     if (own !== undefined) {
       const ref = str(own, 'ref');
       if (ref === undefined) {
@@ -640,7 +669,7 @@ class ProcessReader {
       const binding = this.oneOfValue(el.id, 'form binding', str(own, 'binding'), BINDINGS) ?? 'latest';
       return compact({ source: 'shidian:form' as const, ref, binding, version: str(own, 'version') });
     }
-    const z = extension(el, 'zeebe:FormDefinition');
+    const z = this.ext(el, 'zeebe:FormDefinition');
     if (z !== undefined) {
       const binding = bindingOf(str(z, 'bindingType'));
       const version = str(z, 'versionTag');
@@ -680,7 +709,7 @@ class ProcessReader {
   }
 
   permissions(el: ModdleElement): FieldPermission[] {
-    const p = extension(el, 'shidian:Permissions');
+    const p = this.ext(el, 'shidian:Permissions');
     const out: FieldPermission[] = [];
     for (const f of children(p, 'fields')) {
       const path = str(f, 'path');
@@ -695,7 +724,7 @@ class ProcessReader {
   }
 
   deadline(el: ModdleElement): DeadlineSpec | undefined {
-    const d = extension(el, 'shidian:Deadline');
+    const d = this.ext(el, 'shidian:Deadline');
     if (d === undefined) return undefined;
     const id = el.id;
     const period = str(d, 'period');
@@ -719,6 +748,7 @@ class ProcessReader {
     const onTimeout =
       this.oneOfValue(id, 'deadline onTimeout', str(d, 'onTimeout'), TIMEOUT_ACTIONS) ?? 'none';
     const escalateTo = str(d, 'escalateTo');
+    const fromAttr = str(d, 'from');
     if (onTimeout === 'escalate' && escalateTo === undefined)
       this.problem('BPMN_ERR_MISSING_ATTRIBUTE', id, { attr: 'shidian:deadline escalateTo' });
     return compact({
@@ -731,6 +761,7 @@ class ProcessReader {
       escalateTo,
       budget: str(d, 'budget'),
       basis: this.oneOfValue(id, 'deadline basis', str(d, 'basis'), ['statutory', 'internal'] as const),
+      from: fromAttr === undefined || fromAttr.trim() === '' ? undefined : variableValue(fromAttr),
     });
   }
 
@@ -766,7 +797,7 @@ class ProcessReader {
       return undefined;
     }
     this.supported.add(lc.$type);
-    const z = extension(lc, 'zeebe:LoopCharacteristics');
+    const z = this.ext(lc, 'zeebe:LoopCharacteristics');
     const body = (k: string): Expr | undefined => {
       const c = child(lc, k);
       const b = str(c, 'body');
@@ -796,7 +827,7 @@ class ProcessReader {
   }
 
   mappings(el: ModdleElement, inputs: Mapping[], outputs: Mapping[]): void {
-    const z = extension(el, 'zeebe:IoMapping');
+    const z = this.ext(el, 'zeebe:IoMapping');
     for (const [list, key] of [
       [inputs, 'inputParameters'],
       [outputs, 'outputParameters'],
@@ -808,7 +839,7 @@ class ProcessReader {
           list.push({ target, source: source === undefined ? literal('') : zeebeValue(source) });
       }
     }
-    const c = extension(el, 'camunda:InputOutput');
+    const c = this.ext(el, 'camunda:InputOutput');
     for (const [list, key] of [
       [inputs, 'inputParameters'],
       [outputs, 'outputParameters'],
@@ -830,7 +861,7 @@ class ProcessReader {
 
   connector(el: ModdleElement, kind: 'serviceTask' | 'sendTask'): string | undefined {
     const own = str(el, 'connector');
-    const zeebe = str(extension(el, 'zeebe:TaskDefinition'), 'type');
+    const zeebe = str(this.ext(el, 'zeebe:TaskDefinition'), 'type');
     const topic = str(el, 'type') === 'external' ? str(el, 'topic') : undefined;
     const implemented = this.rejectImplementation(el);
     const connector = own ?? zeebe ?? topic;
@@ -848,7 +879,7 @@ class ProcessReader {
         this.problem('BPMN_ERR_UNSUPPORTED_IMPLEMENTATION', el.id, { what: `camunda:${k}="${v}"` });
       }
     }
-    if (extension(el, 'camunda:Connector') !== undefined) {
+    if (this.ext(el, 'camunda:Connector') !== undefined) {
       found = true;
       this.problem('BPMN_ERR_UNSUPPORTED_IMPLEMENTATION', el.id, { what: 'camunda:connector' });
     }
@@ -856,7 +887,7 @@ class ProcessReader {
   }
 
   script(el: ModdleElement): { script?: Expr; resultVariable?: string } {
-    const z = extension(el, 'zeebe:Script');
+    const z = this.ext(el, 'zeebe:Script');
     if (z !== undefined) {
       const expression = str(z, 'expression');
       if (expression === undefined)
@@ -886,7 +917,7 @@ class ProcessReader {
       'kind' | 'binding' | 'propagateAllChildVariables' | 'propagateAllParentVariables'
     >,
   ): GraphNode {
-    const z = extension(el, 'zeebe:CalledElement');
+    const z = this.ext(el, 'zeebe:CalledElement');
     let calledElement: Expr | undefined;
     let binding: CallActivityNode['binding'] = 'latest';
     let version: string | undefined;
@@ -977,18 +1008,15 @@ class ProcessReader {
         else push(boundary, n.attachedTo, id);
       }
     }
+    // The nodes and scopes were built by this reader and are not shared: they are completed in place
+    // (the keys already exist, so the key order, and the JSON, stay the same).
     const nodes = sortedRecord(
       this.nodeOrder.map((id) => {
-        const n = this.nodes.get(id)!;
-        return [
-          id,
-          {
-            ...n,
-            incoming: incoming.get(id) ?? [],
-            outgoing: outgoing.get(id) ?? [],
-            boundaryEvents: boundary.get(id) ?? [],
-          },
-        ] as const;
+        const n = this.nodes.get(id)! as Mutable<GraphNode>;
+        n.incoming = incoming.get(id) ?? [];
+        n.outgoing = outgoing.get(id) ?? [];
+        n.boundaryEvents = boundary.get(id) ?? [];
+        return [id, n as GraphNode] as const;
       }),
     );
     const scopes = sortedRecord(
@@ -1000,11 +1028,14 @@ class ProcessReader {
           if (n.kind === 'startEvent' && n.event.type === 'none') startEvents.push(nid);
           if (n.kind === 'subProcess' && n.triggeredByEvent) eventSubProcesses.push(nid);
         }
-        return [s.id, { ...s, startEvents, eventSubProcesses }] as const;
+        const scope = s as Mutable<Scope>;
+        scope.startEvents = startEvents;
+        scope.eventSubProcesses = eventSubProcesses;
+        return [s.id, s] as const;
       }),
     );
     const proc = this.proc;
-    const versionTag = str(extension(proc, 'zeebe:VersionTag'), 'value') ?? str(proc, 'versionTag');
+    const versionTag = str(this.ext(proc, 'zeebe:VersionTag'), 'value') ?? str(proc, 'versionTag');
     return compact({
       formatVersion: GRAPH_FORMAT_VERSION,
       id: proc.id ?? '',
@@ -1022,6 +1053,24 @@ class ProcessReader {
   }
 }
 
+const EMPTY_LIST: readonly unknown[] = [];
+const NO_EXTENSIONS: ReadonlyMap<string, ModdleElement> = new Map();
+
+/** The extension elements of `el` by type, the first of each type (what {@link extension} finds). */
+function indexExtensions(el: ModdleElement): ReadonlyMap<string, ModdleElement> {
+  const values = (el.extensionElements as { values?: unknown } | undefined)?.values;
+  if (!Array.isArray(values) || values.length === 0) return NO_EXTENSIONS;
+  const index = new Map<string, ModdleElement>();
+  for (const x of values) {
+    // as `isElement(x)`, with one read of `$type` (a getter in moddle)
+    const t: unknown = typeof x === 'object' && x !== null ? (x as { $type?: unknown }).$type : undefined;
+    if (typeof t === 'string' && !index.has(t)) index.set(t, x as ModdleElement);
+  }
+  return index;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 function push(map: Map<string, string[]>, key: string, value: string): void {
   const list = map.get(key);
   if (list === undefined) map.set(key, [value]);
@@ -1034,11 +1083,13 @@ function isThrowing(def: ModdleElement): boolean {
 }
 
 function splitList(v: string | undefined): string[] {
-  if (v === undefined) return [];
-  return v
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
+  const out: string[] = [];
+  if (v === undefined) return out;
+  for (const part of v.split(',')) {
+    const s = part.trim();
+    if (s !== '') out.push(s);
+  }
+  return out;
 }
 
 function bindingOf(v: string | undefined): FormBinding['binding'] {

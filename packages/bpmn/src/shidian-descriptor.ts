@@ -56,6 +56,7 @@ export const SHIDIAN_DESCRIPTOR = Object.freeze({
         attr('escalateTo'),
         attr('budget'),
         attr('basis'),
+        attr('from'),
       ],
     },
     {

@@ -1,7 +1,7 @@
 /**
  * Adding a statutory period to a start date (民法典 Arts. 201, 203; 信访工作条例 2022).
  */
-import { type Calendar, restDayTest } from './calendar.js';
+import { type Calendar, restDayTest, trackingRestTest } from './calendar.js';
 import { type CivilDate, fromEpochDay, toEpochDay } from './civil-date.js';
 import { type Period, parsePeriod } from './period.js';
 
@@ -30,6 +30,42 @@ export function addPeriod(start: CivilDate, period: Period | string, calendar: C
   const isRest = restDayTest(calendar);
   const last = countForwardEpoch(toEpochDay(start), p, isRest, noSkip);
   return fromEpochDay(p.kind === 'calendar' ? rollForwardEpoch(last, isRest, noSkip) : last);
+}
+
+/** A due date with a say on how sure it is. */
+export interface PeriodResult {
+  /** The due date (last day of the period), as {@link addPeriod} gives it. */
+  readonly due: CivilDate;
+  /**
+   * True when a day the computation looked at lies in a provisional year (a calendar created with
+   * `uncoveredYears: 'provisional'`): the due date must be recomputed once the State Council's
+   * schedule for those years is loaded, and may then move (earlier, with make-up workdays).
+   */
+  readonly provisional: boolean;
+  /** The provisional years looked at, ascending (empty when `provisional` is false). */
+  readonly provisionalYears: readonly number[];
+}
+
+/**
+ * {@link addPeriod}, also saying whether the answer rests on a provisional schedule.
+ *
+ * @throws CalendarError as {@link addPeriod}
+ * @example
+ * const cal = createCalendar({ uncoveredYears: 'provisional' });
+ * addPeriodDetailed('2026-12-20', 'P60D', cal); // { due: '2027-02-18', provisional: true, provisionalYears: [2027] }
+ * addPeriodDetailed('2025-09-23', 'P15D', cal); // { due: '2025-10-09', provisional: false, provisionalYears: [] }
+ */
+export function addPeriodDetailed(
+  start: CivilDate,
+  period: Period | string,
+  calendar: Calendar,
+): PeriodResult {
+  const p = parsePeriod(period);
+  const tracker = trackingRestTest(calendar);
+  const last = countForwardEpoch(toEpochDay(start), p, tracker.isRest, noSkip);
+  const due = fromEpochDay(p.kind === 'calendar' ? rollForwardEpoch(last, tracker.isRest, noSkip) : last);
+  const years = tracker.provisionalYears();
+  return Object.freeze({ due, provisional: years.length > 0, provisionalYears: Object.freeze(years) });
 }
 
 /**

@@ -9,7 +9,7 @@ import {
   noSkip,
   rollForwardEpoch,
 } from './add-period.js';
-import { type Calendar, restDayTest } from './calendar.js';
+import { type Calendar, trackingRestTest } from './calendar.js';
 import { type CivilDate, fromEpochDay, parseCivilDate, toEpochDay } from './civil-date.js';
 import { CalendarError } from './errors.js';
 import { type Period, parsePeriod } from './period.js';
@@ -101,6 +101,14 @@ export interface BudgetStatus {
   readonly pausedDays: number;
   /** Total days added by extensions, by kind. */
   readonly extended: { readonly days: number; readonly workingDays: number };
+  /**
+   * Present (and `true`) only when a day the computation looked at lies in a provisional year
+   * (calendar created with `uncoveredYears: 'provisional'`): `due`, `remaining` and `state` must be
+   * recomputed when the State Council's schedule of `provisionalYears` is loaded.
+   */
+  readonly provisional?: true;
+  /** The provisional years looked at, ascending; present only with `provisional`. */
+  readonly provisionalYears?: readonly number[];
 }
 
 /** The default warning thresholds. */
@@ -274,7 +282,8 @@ export function budgetStatus(
       throw new CalendarError('CAL_ERR_EXTENSION_NOT_ALLOWED', `${total} days > ${policy.maxExtensionDays}`);
   }
 
-  const isRest = restDayTest(calendar);
+  const tracker = trackingRestTest(calendar);
+  const isRest = tracker.isRest;
   const finish = (last: number, kind: Period['kind']) =>
     kind === 'calendar' ? rollForwardEpoch(last, isRest, ledger.paused) : last;
   const s0 = toEpochDay(start);
@@ -328,6 +337,7 @@ export function budgetStatus(
     }
   }
 
+  const provisionalYears = tracker.provisionalYears();
   return Object.freeze({
     due,
     originalDue,
@@ -341,5 +351,8 @@ export function budgetStatus(
         .filter((e) => e.period.kind === 'working')
         .reduce((s, e) => s + e.period.days, 0),
     }),
+    ...(provisionalYears.length === 0
+      ? {}
+      : { provisional: true as const, provisionalYears: Object.freeze(provisionalYears) }),
   });
 }

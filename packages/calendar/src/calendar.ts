@@ -14,6 +14,7 @@ import {
   yearOf,
 } from './civil-date.js';
 import { CalendarError } from './errors.js';
+import { PROVISIONAL_LAW_FROM_YEAR, provisionalYear } from './provisional-year.js';
 import {
   type DayEntry,
   type NamedDay,
@@ -47,6 +48,15 @@ export interface CalendarOptions {
   readonly timeZone?: string;
   /** Use the schedules bundled with `chinese-days` (default `true`); `false` uses only `extraYears`. */
   readonly bundledData?: boolean;
+  /**
+   * What to do with a year no schedule covers. `'refuse'` (the default): `CAL_ERR_YEAR_NOT_COVERED`.
+   * `'provisional'`: the year(s) right after the last covered one (see `provisionalHorizon`) are
+   * answered with weekends plus the statutory holidays of 《全国年节及纪念日放假办法》 (2024 revision),
+   * without make-up workdays; every such day says `provisional: true`. Later years are still refused.
+   */
+  readonly uncoveredYears?: 'refuse' | 'provisional';
+  /** How many years after the last covered one are answered provisionally: 1 (default) or 2. */
+  readonly provisionalHorizon?: number;
 }
 
 /** How a day is classified, and why. */
@@ -72,6 +82,11 @@ export interface DayInfo {
   readonly nameEn?: string;
   /** The data that decided the day (e.g. `chinese-days@1.5.7`, a notice number, `pilot`). */
   readonly source: string;
+  /**
+   * Present (and `true`) only on a day of a provisional year that is decided by the provisional
+   * schedule (see `CalendarOptions.uncoveredYears`): the State Council's notice may still change it.
+   */
+  readonly provisional?: true;
 }
 
 /** The special days of one year: statutory and pilot rest days, make-up and pilot workdays. */
@@ -83,6 +98,8 @@ export interface YearSchedule {
   readonly workdays: readonly DayInfo[];
   /** Source of the national schedule of this year. */
   readonly source: string;
+  /** Present (and `true`) when the year is answered by the provisional schedule. */
+  readonly provisional?: true;
 }
 
 /**
@@ -106,9 +123,15 @@ export interface Calendar {
   holidayName(date: CivilDate): string | undefined;
   /** The special days of a year. */
   schedule(year: number): YearSchedule;
+  /**
+   * The years answered provisionally (empty unless created with `uncoveredYears: 'provisional'`).
+   * Optional so that other implementations of this interface keep compiling; absent means none.
+   */
+  readonly provisionalYears?: readonly number[];
 }
 
 const restLookups = new WeakMap<Calendar, (epochDay: number) => boolean>();
+const provisionalLookups = new WeakMap<Calendar, (epochDay: number) => boolean>();
 
 /**
  * A fast rest-day test by epoch day (days since 1970-01-01) for the counting loops. Calendars made by
@@ -120,15 +143,55 @@ export function restDayTest(calendar: Calendar): (epochDay: number) => boolean {
 }
 
 /**
+ * A test by epoch day for days decided by a provisional schedule, or `undefined` when the calendar has
+ * no provisional year (so that the counting loops pay nothing for it).
+ * @internal
+ */
+export function provisionalDayTest(calendar: Calendar): ((epochDay: number) => boolean) | undefined {
+  if ((calendar.provisionalYears ?? []).length === 0) return undefined;
+  return (
+    provisionalLookups.get(calendar) ?? ((n: number) => calendar.day(fromEpochDay(n)).provisional === true)
+  );
+}
+
+/**
+ * A rest-day test that records which provisional years the days it was asked about belong to.
+ * @internal
+ */
+export function trackingRestTest(calendar: Calendar): {
+  readonly isRest: (epochDay: number) => boolean;
+  /** The provisional years touched so far, ascending. */
+  readonly provisionalYears: () => number[];
+} {
+  const isRest = restDayTest(calendar);
+  const isProvisional = provisionalDayTest(calendar);
+  if (isProvisional === undefined) return { isRest, provisionalYears: () => [] };
+  const years = new Set<number>();
+  return {
+    isRest: (n: number) => {
+      const rest = isRest(n);
+      if (isProvisional(n)) years.add(yearOf(fromEpochDay(n)));
+      return rest;
+    },
+    provisionalYears: () => [...years].sort((a, b) => a - b),
+  };
+}
+
+/**
  * Creates a working-day calendar for mainland China (Asia/Shanghai), with the schedules bundled in
  * `chinese-days` (2004–2026), any further years given as data, and the pilot's overrides.
  *
- * @throws CalendarError `CAL_ERR_INVALID_YEAR_DATA`, `CAL_ERR_CONFLICTING_DAYS`, `CAL_ERR_INVALID_DATE`, `CAL_ERR_INVALID_TIME_ZONE`
+ * With `uncoveredYears: 'provisional'` the year(s) right after the last covered one are answered from
+ * the statutory holidays alone, every such answer flagged `provisional` (docs/calendar.md §1a).
+ *
+ * @throws CalendarError `CAL_ERR_INVALID_YEAR_DATA`, `CAL_ERR_CONFLICTING_DAYS`, `CAL_ERR_INVALID_DATE`,
+ *   `CAL_ERR_INVALID_TIME_ZONE`, `CAL_ERR_INVALID_OPTIONS`
  * @example
  * const cal = createCalendar();
  * cal.isRestDay('2025-10-08'); // true (National Day)
  * cal.isWorkday('2025-10-11'); // true (Saturday make-up workday)
  * cal.isWorkday('2028-01-03'); // throws CAL_ERR_YEAR_NOT_COVERED
+ * createCalendar({ uncoveredYears: 'provisional' }).day('2027-02-05'); // { kind: 'holiday', name: '春节', provisional: true, … }
  */
 export function createCalendar(options: CalendarOptions = {}): Calendar {
   const timeZone = parseTimeZone(options.timeZone ?? DEFAULT_TIME_ZONE);
@@ -151,14 +214,37 @@ export function createCalendar(options: CalendarOptions = {}): Calendar {
   }
   const coveredYears = Object.freeze([...years.keys()].sort((a, b) => a - b));
 
+  const mode = options.uncoveredYears ?? 'refuse';
+  if (mode !== 'refuse' && mode !== 'provisional')
+    throw new CalendarError('CAL_ERR_INVALID_OPTIONS', `uncoveredYears: ${String(mode)}`);
+  const horizon = options.provisionalHorizon ?? 1;
+  if (horizon !== 1 && horizon !== 2)
+    throw new CalendarError('CAL_ERR_INVALID_OPTIONS', `provisionalHorizon: ${String(horizon)}`);
+  const lastCovered = coveredYears[coveredYears.length - 1];
+  const provisionalYears: readonly number[] = Object.freeze(
+    mode === 'provisional' && lastCovered !== undefined
+      ? Array.from({ length: horizon }, (_, i) => lastCovered + 1 + i).filter(
+          (y) => y >= PROVISIONAL_LAW_FROM_YEAR && y <= 2099,
+        )
+      : [],
+  );
+  const provisional = new Map<number, ResolvedYear>();
+
   function yearData(year: number): ResolvedYear {
     const data = years.get(year);
     if (data === undefined) {
+      if (provisionalYears.includes(year)) {
+        let p = provisional.get(year);
+        if (p === undefined) provisional.set(year, (p = provisionalYear(year)));
+        return p;
+      }
       const range =
         coveredYears.length === 0 ? 'none' : `${coveredYears[0]}–${coveredYears[coveredYears.length - 1]}`;
-      throw new CalendarError('CAL_ERR_YEAR_NOT_COVERED', `${year} (covered: ${range})`, {
+      const also = provisionalYears.length === 0 ? '' : `; provisional: ${provisionalYears.join(', ')}`;
+      throw new CalendarError('CAL_ERR_YEAR_NOT_COVERED', `${year} (covered: ${range}${also})`, {
         year,
         coveredYears,
+        ...(provisionalYears.length === 0 ? {} : { provisionalYears }),
       });
     }
     return data;
@@ -192,6 +278,8 @@ export function createCalendar(options: CalendarOptions = {}): Calendar {
         ...label(pw),
         source: overrideSource,
       });
+    const flag =
+      provisionalYears.includes(data.year) && !years.has(data.year) ? { provisional: true as const } : {};
     const mw = data.workdays.get(date);
     if (mw !== undefined)
       return Object.freeze({
@@ -201,10 +289,19 @@ export function createCalendar(options: CalendarOptions = {}): Calendar {
         kind: 'makeup-workday',
         ...label(mw),
         source: data.source,
+        ...flag,
       });
     const h = data.restDays.get(date);
     if (h !== undefined)
-      return Object.freeze({ date, weekday, work: false, kind: 'holiday', ...label(h), source: data.source });
+      return Object.freeze({
+        date,
+        weekday,
+        work: false,
+        kind: 'holiday',
+        ...label(h),
+        source: data.source,
+        ...flag,
+      });
     const weekend = weekday === 0 || weekday === 6;
     return Object.freeze({
       date,
@@ -212,6 +309,7 @@ export function createCalendar(options: CalendarOptions = {}): Calendar {
       work: !weekend,
       kind: weekend ? 'weekend' : 'workday',
       source: data.source,
+      ...flag,
     });
   }
 
@@ -226,18 +324,22 @@ export function createCalendar(options: CalendarOptions = {}): Calendar {
       restDays: Object.freeze(infos.filter((i) => !i.work)),
       workdays: Object.freeze(infos.filter((i) => i.work && i.kind !== 'workday')),
       source: data.source,
+      ...(years.has(year) ? {} : { provisional: true as const }),
     });
   }
 
-  const restMemo = new Map<number, boolean>();
-  const restByEpoch = (n: number): boolean => {
-    let rest = restMemo.get(n);
-    if (rest === undefined) {
-      rest = !day(fromEpochDay(n)).work; // throws for an uncovered year, which is never memoised
-      restMemo.set(n, rest);
+  // per epoch day: bit 1 = rest day, bit 2 = decided by a provisional schedule
+  const memo = new Map<number, number>();
+  const lookup = (n: number): number => {
+    let v = memo.get(n);
+    if (v === undefined) {
+      const info = day(fromEpochDay(n)); // throws for an uncovered year, which is never memoised
+      v = (info.work ? 0 : 1) | (info.provisional === true ? 2 : 0);
+      memo.set(n, v);
     }
-    return rest;
+    return v;
   };
+  const restByEpoch = (n: number): boolean => (lookup(n) & 1) === 1;
 
   const calendar: Calendar = Object.freeze({
     timeZone,
@@ -248,7 +350,9 @@ export function createCalendar(options: CalendarOptions = {}): Calendar {
     isRestDay: (date: CivilDate) => restByEpoch(toEpochDay(date)),
     holidayName: (date: CivilDate) => day(date).name,
     schedule,
+    provisionalYears,
   });
   restLookups.set(calendar, restByEpoch);
+  if (provisionalYears.length > 0) provisionalLookups.set(calendar, (n: number) => (lookup(n) & 2) === 2);
   return calendar;
 }

@@ -71,6 +71,11 @@ export const calendarErrors = {
     zh: '预警阈值无效（示例：20%、3wd、5d）',
     en: 'invalid warning threshold (examples: 20%, 3wd, 5d)',
   },
+  CAL_ERR_INVALID_OPTIONS: {
+    status: 400,
+    zh: '日历选项无效（uncoveredYears 只能为 refuse 或 provisional，provisionalHorizon 只能为 1 或 2）',
+    en: 'invalid calendar options (uncoveredYears: refuse | provisional; provisionalHorizon: 1 | 2)',
+  },
   CAL_ERR_PILOT_CALENDAR: {
     status: 422,
     zh: '试点日历配置无法读取或格式无效',

@@ -38,8 +38,22 @@ export {
   type YearSchedule,
   createCalendar,
 } from './calendar.js';
-export { type DayFilter, addPeriod, countWorkingDays, rollToWorkingDay } from './add-period.js';
-export { deadlineCalendar, dueInstant, periodOfKind } from './deadline-calendar.js';
+export {
+  type DayFilter,
+  type PeriodResult,
+  addPeriod,
+  addPeriodDetailed,
+  countWorkingDays,
+  rollToWorkingDay,
+} from './add-period.js';
+export {
+  type DueInstantResult,
+  deadlineCalendar,
+  dueInstant,
+  dueInstantDetailed,
+  periodOfKind,
+} from './deadline-calendar.js';
+export { PROVISIONAL_LAW_FROM_YEAR, PROVISIONAL_SOURCE, statutoryHolidays } from './provisional-year.js';
 export {
   type Budget,
   type BudgetOptions,
@@ -56,6 +70,7 @@ export {
 } from './budget.js';
 export {
   type BundleReader,
+  type CalendarPolicy,
   type PilotCalendarConfig,
   PILOT_CALENDAR_FILE,
   PILOT_MANIFEST_FILES,

@@ -164,14 +164,21 @@ export async function readPilotCalendarOptions(dir: string): Promise<CalendarOpt
 }
 
 /**
+ * Options of the deployment rather than of the pilot's data, passed on to {@link createCalendar}
+ * (e.g. `{ uncoveredYears: 'provisional' }`).
+ */
+export type CalendarPolicy = Pick<CalendarOptions, 'uncoveredYears' | 'provisionalHorizon'>;
+
+/**
  * The calendar of the pilot bundle in directory `dir`.
  *
  * @example
  * const cal = await loadPilotCalendar('examples/some-county');
  * addPeriod('2026-09-15', 'P15D', cal);
+ * const provisional = await loadPilotCalendar('examples/some-county', { uncoveredYears: 'provisional' });
  */
-export async function loadPilotCalendar(dir: string): Promise<Calendar> {
-  return createCalendar(await readPilotCalendarOptions(dir));
+export async function loadPilotCalendar(dir: string, policy: CalendarPolicy = {}): Promise<Calendar> {
+  return createCalendar({ ...(await readPilotCalendarOptions(dir)), ...policy });
 }
 
 /**
@@ -179,8 +186,14 @@ export async function loadPilotCalendar(dir: string): Promise<Calendar> {
  *
  * @example const cal = await pilotCalendarFromFiles(new Map([['calendar.json', '{"restDays":["2026-07-01"]}']]));
  */
-export async function pilotCalendarFromFiles(files: ReadonlyMap<string, string>): Promise<Calendar> {
-  return createCalendar(await pilotCalendarOptions((path) => Promise.resolve(files.get(path))));
+export async function pilotCalendarFromFiles(
+  files: ReadonlyMap<string, string>,
+  policy: CalendarPolicy = {},
+): Promise<Calendar> {
+  return createCalendar({
+    ...(await pilotCalendarOptions((path) => Promise.resolve(files.get(path)))),
+    ...policy,
+  });
 }
 
 function checkSection(config: unknown, at: string): PilotCalendarConfig {

@@ -42,5 +42,6 @@ export function cloneState(s: EngineState): EngineState {
     steps: s.steps.map(shallow),
   };
   if (s.pausedTimers !== undefined) c.pausedTimers = each(s.pausedTimers, shallow);
+  if (s.closedBudgets !== undefined) c.closedBudgets = each(s.closedBudgets, shallow);
   return c;
 }

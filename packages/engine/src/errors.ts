@@ -120,6 +120,8 @@ export const engineErrors = {
     en: 'a statutory deadline may be extended only once',
   },
   ENG_ERR_BAD_PERIOD: { status: 400, zh: '期间写法无法识别', en: 'invalid period' },
+  ENG_ERR_BUDGET_PAUSED: { status: 409, zh: '期限已暂停计时', en: 'the deadline budget is already paused' },
+  ENG_ERR_BUDGET_NOT_PAUSED: { status: 409, zh: '期限未暂停计时', en: 'the deadline budget is not paused' },
   // Incidents (raised while running; the case stays consistent and can be retried).
   ENG_ERR_FEEL_SYNTAX: { status: 422, zh: 'FEEL 表达式语法错误', en: 'FEEL syntax error' },
   ENG_ERR_FEEL_EVALUATION: { status: 422, zh: 'FEEL 表达式求值失败', en: 'FEEL evaluation failed' },

@@ -16,6 +16,11 @@ export interface GraphIndex {
   espStart(esp: string): GraphNode | undefined;
   /** Id of the process scope. */
   readonly processScope: string;
+  /**
+   * The elements bound to a named budget (`shidian:deadline budget="…"`) and the sub-processes that
+   * contain them, and `scope`: the innermost graph scope holding all of them (the budget's owner).
+   */
+  budgetNodes(name: string): { readonly nodes: ReadonlySet<string>; readonly scope: string };
 }
 
 const indexes = new WeakMap<ProcessGraph, GraphIndex>();
@@ -62,6 +67,12 @@ function buildIndex(graph: ProcessGraph): GraphIndex {
     }
     return seen;
   };
+  const named = new Map<string, { nodes: Set<string>; scope: string }>();
+  const scopeChain = (scope: string | undefined): string[] => {
+    const out: string[] = [];
+    for (let s = scope; s !== undefined; s = graph.scopes[s]?.parent) out.push(s);
+    return out;
+  };
   const up = new Map<string, Set<string>>();
   const down = new Map<string, Set<string>>();
   const processScope = Object.values(graph.scopes).find((s) => s.kind === 'process')?.id ?? graph.id;
@@ -82,6 +93,24 @@ function buildIndex(graph: ProcessGraph): GraphIndex {
         down.set(source, s);
       }
       return s;
+    },
+    budgetNodes(name) {
+      let b = named.get(name);
+      if (b === undefined) {
+        const nodes = new Set<string>();
+        let common: string[] | undefined;
+        for (const node of Object.values(graph.nodes)) {
+          if (node.deadline?.budget !== name) continue;
+          nodes.add(node.id);
+          const chain = scopeChain(node.scope);
+          // the sub-processes around the element lead to it too
+          for (const sc of chain) if (graph.nodes[sc] !== undefined) nodes.add(sc);
+          common = common === undefined ? chain : common.filter((x) => chain.includes(x));
+        }
+        b = { nodes, scope: common?.[0] ?? processScope };
+        named.set(name, b);
+      }
+      return b;
     },
     linkTarget(scope, linkName) {
       return links.get(`${scope}\u0000${linkName}`);

@@ -292,7 +292,8 @@ describe('deadlines, suspension, extension', () => {
   it('given a suspended case, when resumed two days later, then deadlines move by two days and moves were refused meanwhile', async () => {
     const d = await atReview();
     const due = d.task('review').due ?? '';
-    d.do({ type: 'suspend', reason: '听证', actor: l1 });
+    // the day after the budget started (its start day is not counted anyway)
+    d.advance(86_400_000).do({ type: 'suspend', reason: '听证', actor: l1 });
     expect(d.s.timers).toEqual({});
     expect(codeOf(d.try({ type: 'complete', taskId: d.task('review').id, actor: v1 }))).toBe(
       'ENG_ERR_SUSPENDED',

@@ -6,19 +6,31 @@
 import type { UserTaskNode } from '@shidian/bpmn';
 import { refuse } from './errors.js';
 import { ROOT_SCOPE, type Run } from './runtime.js';
-import { addDuration, approximateCalendar, parsePeriodLoose, shift } from './time.js';
+import { periodIn } from './budget-ledger.js';
+import {
+  pauseBudget,
+  recomputeBudget,
+  resumeBudget,
+  scheduleBudgetTimers,
+  updateBudgetTasks,
+} from './deadlines.js';
+import { addDuration, shift } from './time.js';
 import {
   SYSTEM_ACTOR,
   type Actor,
   type AddSignersCommand,
+  type Budget,
   type CcCommand,
   type Command,
   type CompleteCommand,
   type ExtendDeadlineCommand,
   type FireTimerCommand,
   type Json,
+  type PauseDeadlineCommand,
   type RemoveSignerCommand,
+  type ResumeDeadlineCommand,
   type TaskState,
+  type TimerState,
   type Token,
   type Variables,
 } from './types.js';
@@ -485,12 +497,12 @@ function suspend(run: Run, reason: string): void {
   const s = run.state;
   if (s.suspendedAt !== undefined) refuse('ENG_ERR_SUSPENDED');
   s.suspendedAt = run.now;
-  s.pausedTimers = { ...s.timers };
-  for (const id of Object.keys(s.timers)) run.dropTimer(id);
-  for (const b of Object.values(s.budgets)) {
-    b.pausedAt = run.now;
-    run.emit({ type: 'budget.updated', instanceId: run.iid, budget: { ...b }, change: 'paused' });
-  }
+  // model timers wait out the suspension; budget timers are rescheduled from the budget on resume
+  const kept: Record<string, TimerState> = {};
+  for (const timer of Object.values(s.timers)) if (timer.budget === undefined) kept[timer.id] = timer;
+  s.pausedTimers = kept;
+  for (const id of Object.keys(s.timers)) if (kept[id] !== undefined) run.dropTimer(id);
+  for (const b of Object.values(s.budgets)) if (b.pausedAt === undefined) pauseBudget(run, b, reason, true);
   run.audit('suspend', { details: { reason } });
 }
 
@@ -499,62 +511,68 @@ function resume(run: Run): void {
   if (s.suspendedAt === undefined) refuse('ENG_ERR_NOT_SUSPENDED');
   const delta = Math.max(0, Date.parse(run.now) - Date.parse(s.suspendedAt));
   for (const timer of Object.values(s.pausedTimers ?? {}))
-    run.addTimer({ ...timer, due: shift(timer.due, delta) });
-  for (const b of Object.values(s.budgets)) {
-    b.pauses = [...(b.pauses ?? []), { from: b.pausedAt ?? s.suspendedAt, to: run.now }];
-    delete b.pausedAt;
-    b.due = shift(b.due, delta);
-    if (b.warnAt !== undefined) b.warnAt = shift(b.warnAt, delta);
-    run.emit({ type: 'budget.updated', instanceId: run.iid, budget: { ...b }, change: 'resumed' });
-    for (const task of Object.values(s.tasks)) {
-      if (task.budget === b.id) {
-        task.due = b.due;
-        run.emit({ type: 'task.updated', instanceId: run.iid, change: 'due-changed', task: run.view(task) });
-      }
-    }
-  }
+    if (timer.budget === undefined) run.addTimer({ ...timer, due: shift(timer.due, delta) });
+  for (const b of Object.values(s.budgets))
+    if (b.pausedAt !== undefined && (b.pausedFor === undefined || b.pausedFor.case === true))
+      resumeBudget(run, b);
   delete s.suspendedAt;
   delete s.pausedTimers;
   run.audit('resume', { details: { pausedMs: delta } });
 }
 
-function extendDeadline(run: Run, cmd: ExtendDeadlineCommand): void {
+/** The budget a deadline command names: by id or name (`budget` / `budgetId`), or by a task on it. */
+function budgetOfCommand(run: Run, ref: string | undefined, taskId: string | undefined): Budget {
   const s = run.state;
-  const budgetId = cmd.budgetId ?? (cmd.taskId === undefined ? undefined : openTask(run, cmd.taskId).budget);
-  const b = budgetId === undefined ? undefined : s.budgets[budgetId];
-  if (b === undefined) refuse('ENG_ERR_BUDGET_NOT_FOUND', { budgetId: budgetId ?? null });
+  const b =
+    ref !== undefined
+      ? (s.budgets[ref] ?? Object.values(s.budgets).find((x) => x.name === ref))
+      : taskId === undefined
+        ? undefined
+        : (() => {
+            const task = openTask(run, taskId);
+            return task.budget === undefined ? undefined : s.budgets[task.budget];
+          })();
+  if (b === undefined) refuse('ENG_ERR_BUDGET_NOT_FOUND', { budgetId: ref ?? taskId ?? null });
+  return b;
+}
+
+function pauseDeadline(run: Run, cmd: PauseDeadlineCommand): void {
+  const b = budgetOfCommand(run, cmd.budget, cmd.taskId);
+  if (b.pausedAt !== undefined) refuse('ENG_ERR_BUDGET_PAUSED', { budgetId: b.id });
+  pauseBudget(run, b, cmd.reason, false);
+  run.audit('pause-deadline', {
+    node: b.node,
+    ...stageOf(run, b.node),
+    details: { budgetId: b.id, reason: cmd.reason },
+  });
+}
+
+function resumeDeadline(run: Run, cmd: ResumeDeadlineCommand): void {
+  const b = budgetOfCommand(run, cmd.budget, cmd.taskId);
+  if (b.pausedAt === undefined || b.pausedFor?.case === true)
+    refuse('ENG_ERR_BUDGET_NOT_PAUSED', { budgetId: b.id });
+  const days = resumeBudget(run, b);
+  run.audit('resume-deadline', {
+    node: b.node,
+    ...stageOf(run, b.node),
+    details: { budgetId: b.id, days, due: b.due },
+  });
+}
+
+function extendDeadline(run: Run, cmd: ExtendDeadlineCommand): void {
+  const b = budgetOfCommand(run, cmd.budgetId, cmd.taskId);
   if (b.basis === 'statutory' && (b.extensions?.length ?? 0) >= 1)
     refuse('ENG_ERR_EXTENSION_LIMIT', { budgetId: b.id });
-  if (parsePeriodLoose(cmd.period) === undefined && run.ctx.calendar === undefined)
-    refuse('ENG_ERR_BAD_PERIOD', { period: cmd.period });
-  let due: string;
-  try {
-    due = (run.ctx.calendar ?? approximateCalendar).due(b.due, cmd.period, b.kind);
-  } catch {
-    refuse('ENG_ERR_BAD_PERIOD', { period: cmd.period });
-  }
-  b.due = due;
+  if (periodIn(cmd.period, b.kind) === undefined) refuse('ENG_ERR_BAD_PERIOD', { period: cmd.period });
   b.extensions = [
     ...(b.extensions ?? []),
     { period: cmd.period, approver: cmd.approver, reason: cmd.reason, at: run.now },
   ];
-  const paused = s.pausedTimers;
-  for (const timer of Object.values(s.timers)) {
-    if (timer.budget === b.id && timer.purpose === 'deadline') {
-      run.dropTimer(timer.id);
-      run.addTimer({ ...timer, id: run.nextId('m'), due });
-    }
-  }
-  if (paused !== undefined)
-    for (const timer of Object.values(paused))
-      if (timer.budget === b.id && timer.purpose === 'deadline') timer.due = due;
+  recomputeBudget(run, b);
+  const due = b.due;
+  scheduleBudgetTimers(run, b);
   run.emit({ type: 'budget.updated', instanceId: run.iid, budget: { ...b }, change: 'extended' });
-  for (const task of Object.values(s.tasks)) {
-    if (task.budget === b.id) {
-      task.due = due;
-      run.emit({ type: 'task.updated', instanceId: run.iid, change: 'due-changed', task: run.view(task) });
-    }
-  }
+  updateBudgetTasks(run, b, 'due-changed');
   run.audit('extend-deadline', {
     node: b.node,
     ...stageOf(run, b.node),
@@ -628,18 +646,11 @@ function fireTimer(run: Run, cmd: FireTimerCommand): void {
 function timeout(run: Run, purpose: 'deadline' | 'warning', budgetId: string | undefined): void {
   const b = budgetId === undefined ? undefined : run.state.budgets[budgetId];
   if (b === undefined) return;
-  let tasks = Object.values(run.state.tasks).filter((x) => x.budget === b.id);
-  if (tasks.length === 0) {
-    // a sub-process (or call) deadline: the open tasks inside the owning activity's scope
-    const owner = Object.values(run.state.tokens).find((t) => t.budget === b.id);
-    const scope = owner?.child;
-    if (scope !== undefined)
-      tasks = Object.values(run.state.tasks).filter((x) =>
-        run.scopeChain(run.state.tokens[x.token]?.scope ?? '').some((sc) => sc.id === scope),
-      );
-  }
+  const tasks = run.tasksOfBudget(b);
   if (purpose === 'warning') {
+    if (b.state === undefined) b.state = 'warning';
     run.emit({ type: 'budget.updated', instanceId: run.iid, budget: { ...b }, change: 'warning' });
+    updateBudgetTasks(run, b, 'deadline-state');
     for (const task of tasks)
       run.emit({
         type: 'notice.requested',
@@ -650,6 +661,10 @@ function timeout(run: Run, purpose: 'deadline' | 'warning', budgetId: string | u
       });
     return;
   }
+  b.state = 'overdue';
+  for (const timer of Object.values(run.state.timers))
+    if (timer.budget === b.id && timer.purpose === 'warning') run.dropTimer(timer.id);
+  updateBudgetTasks(run, b, 'deadline-state');
   run.emit({ type: 'budget.updated', instanceId: run.iid, budget: { ...b }, change: 'overdue' });
   const sys = { actor: SYSTEM_ACTOR.id, node: b.node, ...stageOf(run, b.node) };
   switch (b.onTimeout) {
@@ -774,6 +789,12 @@ export function applyCommand(run: Run, cmd: Command): void {
       break;
     case 'extend-deadline':
       extendDeadline(run, cmd);
+      break;
+    case 'pause-deadline':
+      pauseDeadline(run, cmd);
+      break;
+    case 'resume-deadline':
+      resumeDeadline(run, cmd);
       break;
     case 'fire-timer':
       fireTimer(run, cmd);

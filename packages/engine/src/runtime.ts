@@ -13,6 +13,7 @@ import type {
   UserTaskNode,
 } from '@shidian/bpmn';
 import { builtinConnectors } from './connectors.js';
+import { runDeadlineConnector, scheduleBudgetTimers } from './deadlines.js';
 import { IncidentSignal, engineError } from './errors.js';
 import { evaluateCondition, evaluateExpr } from './feel.js';
 import { indexOf, type GraphIndex } from './graph-index.js';
@@ -343,6 +344,7 @@ export class Run {
       this.emit({ type: 'incident.resolved', instanceId: this.iid, incidentId: inc.id });
     }
     delete s.pausedTimers;
+    delete s.closedBudgets;
     delete s.suspendedAt;
     s.status = status;
     s.endedAt = this.now;
@@ -570,6 +572,10 @@ export class Run {
       return;
     }
     const connector = this.ctx.connectors?.[connectorName] ?? builtinConnectors[connectorName];
+    if (connector === undefined && runDeadlineConnector(this, t, connectorName, this.visible(t))) {
+      this.schedule(t, 'leave');
+      return;
+    }
     if (connector === undefined) {
       const jobId = this.nextId('j');
       this.state.jobs[jobId] = { id: jobId, node: node.id, token: t.id, connector: connectorName };
@@ -1111,6 +1117,10 @@ export class Run {
 
   addTimer(timer: TimerState): void {
     this.state.timers[timer.id] = timer;
+    const provisional =
+      timer.budget !== undefined && this.state.budgets[timer.budget]?.provisional === true
+        ? { provisional: true }
+        : {};
     this.emit({
       type: 'timer.scheduled',
       instanceId: this.iid,
@@ -1118,6 +1128,7 @@ export class Run {
       due: timer.due,
       purpose: timer.purpose,
       node: timer.node,
+      ...provisional,
     });
   }
 
@@ -1318,13 +1329,7 @@ export class Run {
       else if (typeof v === 'string') due = addDuration(this.now, v);
     }
     if (node.deadline !== undefined && t.budget === undefined) this.ensureBudget(t, node);
-    const shared = node.deadline?.budget;
-    const budget =
-      t.budget !== undefined
-        ? this.state.budgets[t.budget]
-        : shared === undefined
-          ? undefined
-          : Object.values(this.state.budgets).find((b) => b.name === shared);
+    const budget = this.budgetOf(t);
     const task: TaskState = {
       id: `${this.iid}.t${this.nextId('')}`,
       node: node.id,
@@ -1339,6 +1344,10 @@ export class Run {
     if (budget !== undefined) {
       task.budget = budget.id;
       task.due = budget.due;
+      // created on a budget that already ran out: escalated from the start
+      if (budget.state === 'overdue' && budget.onTimeout === 'escalate' && budget.escalateTo !== undefined)
+        if (!(task.candidateGroups ?? []).includes(budget.escalateTo))
+          task.candidateGroups = [...(task.candidateGroups ?? []), budget.escalateTo];
     } else if (due !== undefined) task.due = due;
     if (this.currentStep !== undefined) task.origin = this.currentStep;
     this.state.tasks[task.id] = task;
@@ -1357,7 +1366,7 @@ export class Run {
       role,
       assignee: user,
     };
-    const budget = t.budget === undefined ? undefined : this.state.budgets[t.budget];
+    const budget = this.budgetOf(t);
     if (budget !== undefined) {
       task.budget = budget.id;
       task.due = budget.due;
@@ -1385,22 +1394,52 @@ export class Run {
     v.permissions = ut?.permissions ?? [];
     if (task.due !== undefined) v.due = task.due;
     if (task.budget !== undefined) v.budget = task.budget;
+    const b = task.budget === undefined ? undefined : this.state.budgets[task.budget];
+    if (b !== undefined) v.deadlineState = b.pausedAt !== undefined ? 'paused' : (b.state ?? 'normal');
+    if (task.budget !== undefined && this.state.budgets[task.budget]?.provisional === true)
+      v.provisional = true;
     v.createdAt = task.createdAt;
     return v as unknown as TaskView;
+  }
+
+  /**
+   * The instant (or civil date) a budget counts from: `shidian:deadline from` evaluated in the token's
+   * scope — an ISO instant or a `YYYY-MM-DD` civil date, `null` meaning "now" — else the moment the
+   * element is entered. Anything else is an `ENG_ERR_BAD_DEADLINE` incident.
+   */
+  budgetAnchor(t: Token, node: GraphNode): string {
+    const from = node.deadline?.from;
+    if (from === undefined) return this.now;
+    const v = evaluateExpr(from, this.visible(t));
+    if (v === null) return this.now;
+    if (isInstant(v)) return v;
+    if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v))) return v;
+    throw new IncidentSignal(
+      engineError(
+        'ENG_ERR_BAD_DEADLINE',
+        { node: node.id, from: from.source, value: v },
+        'bad deadline anchor',
+      ),
+    );
   }
 
   /** Creates (or joins, for a named budget) the deadline budget of an activity token. */
   ensureBudget(t: Token, node: GraphNode): void {
     const spec = node.deadline;
     if (spec === undefined) return;
-    if (spec.budget !== undefined) {
-      const shared = Object.values(this.state.budgets).find((b) => b.name === spec.budget);
-      if (shared !== undefined) return;
-    }
+    if (spec.budget !== undefined && this.namedBudget(spec.budget, t.scope) !== undefined) return;
+    if (spec.budget !== undefined && this.reopenBudget(spec.budget, t.scope)) return;
     const calendar = this.ctx.calendar ?? approximateCalendar;
+    const start = this.budgetAnchor(t, node);
     let due: string;
+    let provisionalYears: readonly number[] | undefined;
     try {
-      due = calendar.due(this.now, spec.period, spec.kind);
+      if (calendar.dueDetailed === undefined) due = calendar.due(start, spec.period, spec.kind);
+      else {
+        const detailed = calendar.dueDetailed(start, spec.period, spec.kind);
+        due = detailed.due;
+        if (detailed.provisional) provisionalYears = detailed.provisionalYears ?? [];
+      }
     } catch (e) {
       throw new IncidentSignal(
         engineError(
@@ -1416,15 +1455,20 @@ export class Run {
       node: node.id,
       period: spec.period,
       kind: spec.kind,
-      start: this.now,
+      start,
       due,
       onTimeout: spec.onTimeout,
     };
-    if (spec.budget !== undefined) Object.assign(budget, { name: spec.budget });
+    if (spec.budget !== undefined)
+      Object.assign(budget, { name: spec.budget, scope: this.budgetOwnerScope(spec.budget, t.scope) });
     if (spec.escalateTo !== undefined) Object.assign(budget, { escalateTo: spec.escalateTo });
     if (spec.basis !== undefined) Object.assign(budget, { basis: spec.basis });
     if (this.ctx.calendar === undefined) budget.approximate = true;
-    const warnAt = spec.warning === undefined ? undefined : warningInstant(this.now, due, spec.warning);
+    if (provisionalYears !== undefined) {
+      budget.provisional = true;
+      budget.provisionalYears = [...provisionalYears];
+    }
+    const warnAt = spec.warning === undefined ? undefined : warningInstant(start, due, spec.warning);
     if (warnAt !== undefined) budget.warnAt = warnAt;
     this.state.budgets[id] = budget;
     if (spec.budget === undefined) t.budget = id;
@@ -1451,6 +1495,111 @@ export class Run {
         if (timer.budget === id) delete this.state.pausedTimers[timer.id];
     delete this.state.budgets[id];
     this.emit({ type: 'budget.updated', instanceId: this.iid, budget: b, change: 'closed' });
+  }
+
+  /** The named budget visible from a scope instance (owned by it or by an enclosing one). */
+  namedBudget(name: string, scopeId: string): Budget | undefined {
+    const chain = this.scopeChain(scopeId).map((sc) => sc.id);
+    return Object.values(this.state.budgets).find(
+      (b) => b.name === name && chain.includes(b.scope ?? ROOT_SCOPE),
+    );
+  }
+
+  /** The scope instance that owns a named budget started from `scopeId` (see `Budget.scope`). */
+  budgetOwnerScope(name: string, scopeId: string): string {
+    const owner = this.index.budgetNodes(name).scope;
+    const hit = this.scopeChain(scopeId).find((sc) => sc.kind !== 'mi' && sc.node === owner);
+    return hit?.id ?? scopeId;
+  }
+
+  /** The budget an activity token runs on: its own, or the named budget of its node. */
+  budgetOf(t: Token): Budget | undefined {
+    if (t.budget !== undefined) return this.state.budgets[t.budget];
+    const name = this.graph.nodes[t.node]?.deadline?.budget;
+    return name === undefined ? undefined : this.namedBudget(name, t.scope);
+  }
+
+  /**
+   * The open tasks a budget's warning and timeout act on: tasks created on it, and the tasks inside
+   * a sub-process (or below a multi-instance body) whose activity runs on it.
+   */
+  tasksOfBudget(b: Budget): TaskState[] {
+    const s = this.state;
+    const holders = new Set<string>(); // scope instances whose tasks belong to the budget
+    const tokens = new Set<string>();
+    for (const t of Object.values(s.tokens)) {
+      if (this.budgetOf(t)?.id !== b.id) continue;
+      tokens.add(t.id);
+      if (t.child !== undefined && s.scopes[t.child] !== undefined) holders.add(t.child);
+      for (const inner of t.mi?.active ?? []) tokens.add(inner);
+    }
+    return Object.values(s.tasks).filter((task) => {
+      if (task.budget === b.id || tokens.has(task.token)) return true;
+      if (holders.size === 0) return false;
+      const tok = s.tokens[task.token];
+      return tok !== undefined && this.scopeChain(tok.scope).some((sc) => holders.has(sc.id));
+    });
+  }
+
+  /**
+   * Closes the named budgets that are done: their owning scope instance ended, or none of its tokens
+   * is at, or can still reach, an element bound to the name (run after every command).
+   */
+  sweepBudgets(): void {
+    const s = this.state;
+    if (s.status !== 'active') return;
+    for (const b of Object.values(s.budgets)) {
+      if (b.name === undefined) continue;
+      const owner = b.scope ?? ROOT_SCOPE;
+      if (s.scopes[owner] === undefined) {
+        this.closeBudget(b.id);
+        continue;
+      }
+      const bound = this.index.budgetNodes(b.name).nodes;
+      let alive = false;
+      for (const t of Object.values(s.tokens)) {
+        const at = this.positionIn(t, owner);
+        if (at === undefined) continue;
+        if (bound.has(at)) alive = true;
+        else for (const n of this.index.downstream(at)) if (bound.has(n)) alive = true;
+        if (alive) break;
+      }
+      if (!alive) {
+        this.closeBudget(b.id);
+        (s.closedBudgets ??= {})[b.id] = b;
+      }
+    }
+    if (s.closedBudgets !== undefined) {
+      for (const b of Object.values(s.closedBudgets))
+        if (s.scopes[b.scope ?? ROOT_SCOPE] === undefined) delete s.closedBudgets[b.id];
+      if (Object.keys(s.closedBudgets).length === 0) delete s.closedBudgets;
+    }
+  }
+
+  /** Reopens a named budget closed in a scope of the chain (see `EngineState.closedBudgets`). */
+  private reopenBudget(name: string, scopeId: string): boolean {
+    const closed = this.state.closedBudgets;
+    if (closed === undefined) return false;
+    const chain = this.scopeChain(scopeId).map((sc) => sc.id);
+    const b = Object.values(closed).find((x) => x.name === name && chain.includes(x.scope ?? ROOT_SCOPE));
+    if (b === undefined) return false;
+    delete closed[b.id];
+    if (Object.keys(closed).length === 0) delete this.state.closedBudgets;
+    this.state.budgets[b.id] = b;
+    this.emit({ type: 'budget.updated', instanceId: this.iid, budget: { ...b }, change: 'reopened' });
+    scheduleBudgetTimers(this, b);
+    return true;
+  }
+
+  /** The node where a token (or the activity enclosing it) stands in scope instance `scopeId`. */
+  private positionIn(t: Token, scopeId: string): string | undefined {
+    let tok: Token | undefined = t;
+    for (let guard = 0; tok !== undefined && guard < 1000; guard++) {
+      if (tok.scope === scopeId) return tok.node;
+      const sc: ScopeInstance | undefined = this.state.scopes[tok.scope];
+      tok = sc?.token === undefined ? undefined : this.state.tokens[sc.token];
+    }
+    return undefined;
   }
 
   /** The token that represents the whole activity of a task (the body for multi-instance). */

@@ -42,6 +42,8 @@ const STRING_FIELDS: Readonly<Record<CommandType, readonly string[]>> = {
   suspend: ['reason'],
   resume: [],
   'extend-deadline': ['period', 'approver', 'reason'],
+  'pause-deadline': ['reason'],
+  'resume-deadline': [],
   'fire-timer': ['timerId'],
   message: ['name'],
   signal: ['name'],
@@ -74,6 +76,8 @@ const NEEDS_ACTOR = new Set<CommandType>([
   'suspend',
   'resume',
   'extend-deadline',
+  'pause-deadline',
+  'resume-deadline',
   'set-variables',
   'retry-incident',
 ]);
@@ -126,6 +130,7 @@ function validate(raw: unknown): Command {
     'signerTaskId',
     'user',
     'budgetId',
+    'budget',
     'errorCode',
     'scope',
     'form',
@@ -149,6 +154,12 @@ function validate(raw: unknown): Command {
     refuse('ENG_ERR_BAD_COMMAND', { field: 'users' });
   if (type === 'extend-deadline' && raw.budgetId === undefined && typeof raw.taskId !== 'string')
     refuse('ENG_ERR_BAD_COMMAND', { field: 'budgetId' });
+  if (
+    (type === 'pause-deadline' || type === 'resume-deadline') &&
+    raw.budget === undefined &&
+    typeof raw.taskId !== 'string'
+  )
+    refuse('ENG_ERR_BAD_COMMAND', { field: 'budget' });
   if (raw.actor !== undefined) {
     const a = raw.actor;
     if (!isObject(a) || typeof a.id !== 'string' || a.id === '')
@@ -261,6 +272,7 @@ export function step(
       if (cmd.type !== 'start') refuse('ENG_ERR_NO_STATE');
       const run = new Run(graph, emptyState(graph, cmd, now), now, ctx, actor, cmd.comment);
       start(run, cmd, graph);
+      run.sweepBudgets();
       run.state.revision = 1;
       return { ok: true, state: run.state, effects: run.effects };
     }
@@ -272,6 +284,7 @@ export function step(
     if (working.suspendedAt !== undefined && !WHILE_SUSPENDED.has(cmd.type)) refuse('ENG_ERR_SUSPENDED');
     const run = new Run(graph, working, now, ctx, actor, cmd.comment);
     applyCommand(run, cmd);
+    run.sweepBudgets();
     markWithdrawable(run);
     working.revision += 1;
     return { ok: true, state: working, effects: run.effects };

@@ -47,6 +47,17 @@ export const SYSTEM_ACTOR: Actor = { id: 'system', supervisor: true };
  */
 export interface DeadlineCalendar {
   due(start: string, period: string, kind: CalendarKind): string;
+  /**
+   * Optional: the same due instant, and whether it rests on a provisional holiday schedule (a year
+   * the State Council has not published yet; `deadlineCalendar(createCalendar({ uncoveredYears:
+   * 'provisional' }))` implements it). When present the engine uses it and marks the budget
+   * `provisional: true`.
+   */
+  dueDetailed?(
+    start: string,
+    period: string,
+    kind: CalendarKind,
+  ): { readonly due: string; readonly provisional: boolean; readonly provisionalYears?: readonly number[] };
 }
 
 /** Input handed to a pure connector. */
@@ -223,6 +234,26 @@ export interface ExtendDeadlineCommand extends CommandBase {
   readonly approver: string;
   readonly reason: string;
 }
+/**
+ * Pause one deadline budget while the case goes on (e.g. a hearing, not counted in the 复核 30
+ * days): its timers are taken out until `resume-deadline`. Give the budget by id (`b…`), by name
+ * (`handling`), or by a task on it.
+ */
+export interface PauseDeadlineCommand extends CommandBase {
+  readonly type: 'pause-deadline';
+  readonly budget?: string;
+  readonly taskId?: string;
+  readonly reason: string;
+}
+/**
+ * End the pause of a budget: the paused days (in the budget's kind) are recorded in its ledger, the
+ * due date moves by them, and its timers are scheduled again.
+ */
+export interface ResumeDeadlineCommand extends CommandBase {
+  readonly type: 'resume-deadline';
+  readonly budget?: string;
+  readonly taskId?: string;
+}
 /** A timer of the state has come due (sent by the timer worker). */
 export interface FireTimerCommand extends CommandBase {
   readonly type: 'fire-timer';
@@ -302,6 +333,8 @@ export type Command =
   | SuspendCommand
   | ResumeCommand
   | ExtendDeadlineCommand
+  | PauseDeadlineCommand
+  | ResumeDeadlineCommand
   | FireTimerCommand
   | MessageCommand
   | SignalCommand
@@ -478,11 +511,33 @@ export interface Budget {
   readonly onTimeout: TimeoutAction;
   readonly escalateTo?: string;
   readonly basis?: 'statutory' | 'internal';
+  /**
+   * Named budgets: the scope instance that owns the budget (the innermost process or sub-process
+   * instance holding every element bound to the name). The budget closes when that scope ends or
+   * when none of its tokens is at, or can still reach, an element bound to the name.
+   */
+  scope?: string;
+  /** `warning` once the warning timer fired, `overdue` once the deadline passed; absent: normal. */
+  state?: 'warning' | 'overdue';
+  /** Set while paused: the instant the open pause began. */
   pausedAt?: string;
-  pauses?: { from: string; to: string }[];
+  /** The open pause's reason and actor; `case: true` when it is the case's suspension. */
+  pausedFor?: { reason?: string; actor?: string; case?: true };
+  /**
+   * Closed pauses (instants). The days not counted are the civil days from the day of `from` up to
+   * the day before `to`; `days` is how many of them counted in the budget's kind.
+   */
+  pauses?: { from: string; to: string; reason?: string; actor?: string; days?: number }[];
   extensions?: { period: string; approver: string; reason: string; at: string }[];
   /** True when no calendar was given and the due date was computed as plain UTC calendar days. */
   approximate?: boolean;
+  /**
+   * True when the due date was computed with a provisional holiday schedule (see
+   * `DeadlineCalendar.dueDetailed`): recompute it once the State Council's schedule is loaded.
+   */
+  provisional?: boolean;
+  /** The provisional years the due date depends on (with `provisional`). */
+  provisionalYears?: number[];
 }
 
 /** A completed user-task step, kept for 退回 and 撤回. */
@@ -560,6 +615,11 @@ export interface EngineState {
   jobs: Record<string, JobState>;
   cc: Record<string, CcItem>;
   steps: CompletedStep[];
+  /**
+   * Named budgets closed because their last bound element completed, kept so that a 撤回 or 退回
+   * into one of those elements reopens the same budget (same start and ledger) instead of a new one.
+   */
+  closedBudgets?: Record<string, Budget>;
   /** Timers taken out while the instance is suspended (rescheduled, shifted, on resume). */
   pausedTimers?: Record<string, TimerState>;
 }
@@ -586,6 +646,10 @@ export interface TaskView {
   readonly permissions: readonly FieldPermission[];
   readonly due?: string;
   readonly budget?: string;
+  /** True when `due` comes from a budget computed with a provisional holiday schedule. */
+  readonly provisional?: boolean;
+  /** With a budget: `normal`, `warning` (the warning threshold passed), `overdue`, or `paused`. */
+  readonly deadlineState?: 'normal' | 'warning' | 'overdue' | 'paused';
   readonly createdAt: string;
 }
 
@@ -612,7 +676,8 @@ export interface TaskUpdatedEffect extends EffectBase {
     | 'released'
     | 'urged'
     | 'escalated'
-    | 'due-changed';
+    | 'due-changed'
+    | 'deadline-state';
   readonly task: TaskView;
   readonly draft?: Variables;
 }
@@ -638,6 +703,8 @@ export interface TimerScheduledEffect extends EffectBase {
   readonly due: string;
   readonly purpose: TimerPurpose;
   readonly node: string;
+  /** True for a deadline or warning timer of a budget computed with a provisional holiday schedule. */
+  readonly provisional?: boolean;
 }
 /** A timer was removed. */
 export interface TimerCancelledEffect extends EffectBase {
@@ -715,7 +782,8 @@ export interface CcReadEffect extends EffectBase {
 export interface BudgetUpdatedEffect extends EffectBase {
   readonly type: 'budget.updated';
   readonly budget: Budget;
-  readonly change: 'started' | 'paused' | 'resumed' | 'extended' | 'warning' | 'overdue' | 'closed';
+  readonly change:
+    'started' | 'paused' | 'resumed' | 'extended' | 'warning' | 'overdue' | 'closed' | 'reopened';
 }
 /** An incident was raised. */
 export interface IncidentRaisedEffect extends EffectBase {

@@ -76,6 +76,9 @@ const USCC_DETAIL: Record<UsccProblem, { zh: string; en: string }> = {
   checksum: { zh: '校验码不正确', en: 'the check character is wrong' },
 };
 
+/** Errors inside a branch of `anyOf` / `oneOf` (only the summary is reported). */
+const BRANCH = /\/(?:anyOf|oneOf)\/\d+\//;
+
 /** A problem found at a concrete data path, before labels and messages are attached. */
 export interface RawProblem {
   readonly segments: readonly string[];
@@ -91,19 +94,22 @@ export function fromAjv(
   today: string | undefined,
   lang: Lang,
 ): RawProblem[] {
-  const copies = errors.map((e) => ({ ...e }));
-  if (lang === 'zh') localizeZh(copies);
+  // Noise first, so only what is reported gets copied and localised.
+  const copies = errors
+    .filter((e) => e.keyword !== 'if' && e.keyword !== 'false schema' && !BRANCH.test(e.schemaPath))
+    .map((e) => ({ ...e }));
+  if (lang === 'zh' && copies.length > 0) localizeZh(copies);
   const out: RawProblem[] = [];
   for (const e of copies) {
-    if (e.keyword === 'if' || e.keyword === 'false schema') continue;
-    if (/\/(?:anyOf|oneOf)\/\d+\//.test(e.schemaPath)) continue;
     const segments =
       e.instancePath === ''
         ? []
-        : e.instancePath
-            .slice(1)
-            .split('/')
-            .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+        : e.instancePath.includes('~')
+          ? e.instancePath
+              .slice(1)
+              .split('/')
+              .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+          : e.instancePath.slice(1).split('/');
     const params = e.params as Record<string, unknown>;
     let code: FormErrorCode = BY_KEYWORD[e.keyword] ?? 'FORM_ERR_INVALID_VALUE';
     // `oneOf`/`anyOf` of `const` branches is an option list (with titles): report it as one.

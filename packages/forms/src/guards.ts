@@ -8,6 +8,11 @@ import { formError, type FormErrorCode } from './errors.js';
 /** Keys that could pollute prototypes when data is merged or copied. */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** Same as `FORBIDDEN_KEYS.has(k)`, without a hash lookup. */
+export function isForbiddenKey(k: string): boolean {
+  return k === '__proto__' || k === 'constructor' || k === 'prototype';
+}
+
 /** Limits for submitted data. */
 export interface DataLimits {
   /** Deepest nesting of objects / arrays (default 32). */
@@ -48,48 +53,76 @@ export function inspectData(
   value: unknown,
   limits: DataLimits = DEFAULT_DATA_LIMITS,
 ): DataProblem | undefined {
-  // Recursive, but the depth limit stops it long before the stack could overflow; the path is
-  // built only on the way back from a problem.
-  const counter = { nodes: 0 };
-  const found = walk(value, 0, limits, counter);
-  if (found === undefined) return undefined;
-  return { code: found.code, path: found.segments.reverse().join('.') };
+  // Recursive, but the depth limit stops it long before the stack could overflow. The clean path
+  // allocates nothing; the path of a problem is collected on the way back.
+  const w = new Walk(limits);
+  const code = w.walk(value, 0);
+  if (code === OK) return undefined;
+  return { code: CODES[code]!, path: w.segments.reverse().join('.') };
 }
 
-function walk(
-  v: unknown,
-  depth: number,
-  limits: DataLimits,
-  counter: { nodes: number },
-): { code: FormErrorCode; segments: string[] } | undefined {
-  if (++counter.nodes > limits.maxNodes) return { code: 'FORM_ERR_DATA_TOO_LARGE', segments: [] };
-  if (typeof v === 'string')
-    return v.length > limits.maxStringLength ? { code: 'FORM_ERR_STRING_TOO_LONG', segments: [] } : undefined;
-  if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean') return undefined;
-  if (typeof v !== 'object') return { code: 'FORM_ERR_TYPE', segments: [] };
-  if (depth >= limits.maxDepth) return { code: 'FORM_ERR_DATA_TOO_DEEP', segments: [] };
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const r = walk(v[i], depth + 1, limits, counter);
-      if (r !== undefined) {
-        r.segments.push(String(i));
+/** `Walk.walk` result for a clean value. */
+export const OK = 0;
+const CODES: readonly FormErrorCode[] = [
+  'FORM_ERR_TYPE', // unused slot for OK
+  'FORM_ERR_DATA_TOO_LARGE',
+  'FORM_ERR_STRING_TOO_LONG',
+  'FORM_ERR_TYPE',
+  'FORM_ERR_DATA_TOO_DEEP',
+  'FORM_ERR_FORBIDDEN_KEY',
+];
+
+/**
+ * The walk behind {@link inspectData}, reusable by a single-pass caller (the submission merge walks
+ * the parts of a document it keeps with it and counts the nodes it compares in `nodes`). Internal.
+ */
+export class Walk {
+  nodes = 0;
+  readonly segments: string[] = [];
+  readonly maxNodes: number;
+  readonly maxDepth: number;
+  readonly maxString: number;
+  constructor(limits: DataLimits) {
+    this.maxNodes = limits.maxNodes;
+    this.maxDepth = limits.maxDepth;
+    this.maxString = limits.maxStringLength;
+  }
+
+  /** 0 when clean, else an index into `CODES`. */
+  walk(v: unknown, depth: number): number {
+    if (++this.nodes > this.maxNodes) return 1;
+    const t = typeof v;
+    if (t === 'string') return (v as string).length > this.maxString ? 2 : OK;
+    if (t === 'number' || t === 'boolean' || v === null || v === undefined) return OK;
+    if (t !== 'object') return 3;
+    if (depth >= this.maxDepth) return 4;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const r = this.walk(v[i], depth + 1);
+        if (r !== OK) {
+          this.segments.push(String(i));
+          return r;
+        }
+      }
+      return OK;
+    }
+    const proto = Object.getPrototypeOf(v) as unknown;
+    if (proto !== Object.prototype && proto !== null) return 3;
+    const keys = Object.keys(v as object);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      if (isForbiddenKey(k)) {
+        this.segments.push(k);
+        return 5;
+      }
+      const r = this.walk((v as Record<string, unknown>)[k], depth + 1);
+      if (r !== OK) {
+        this.segments.push(k);
         return r;
       }
     }
-    return undefined;
+    return OK;
   }
-  const proto = Object.getPrototypeOf(v) as unknown;
-  if (proto !== Object.prototype && proto !== null) return { code: 'FORM_ERR_TYPE', segments: [] };
-  for (const k in v) {
-    if (!Object.hasOwn(v, k)) continue;
-    if (FORBIDDEN_KEYS.has(k)) return { code: 'FORM_ERR_FORBIDDEN_KEY', segments: [k] };
-    const r = walk((v as Record<string, unknown>)[k], depth + 1, limits, counter);
-    if (r !== undefined) {
-      r.segments.push(k);
-      return r;
-    }
-  }
-  return undefined;
 }
 
 /**

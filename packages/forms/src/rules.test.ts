@@ -94,4 +94,44 @@ describe('FEEL rules', () => {
     expect([a.computed.get('total'), b.computed.get('total')]).toEqual([2, 3]);
     expect(evaluateRules(form.rules, { p: { a: 'not an object' } }).computed.get('total')).toBeNull();
   });
+
+  it('given a list changed in place after an evaluation, then the memo does not answer with the old result', async () => {
+    const form = await compileForm({
+      schema: {
+        type: 'object',
+        properties: {
+          claims: { type: 'array', items: { type: 'object', properties: { kind: { type: 'string' } } } },
+          claimCount: { type: 'integer' },
+          note: { type: 'string' },
+        },
+      },
+      rules: [
+        { field: 'claimCount', compute: 'count(claims)' },
+        { field: 'note', visible: 'some c in claims satisfies c.kind = "申诉"' },
+      ],
+    });
+    const data = { claims: [{ kind: '建议' }] };
+    const first = evaluateRules(form.rules, data);
+    expect(first.computed.get('claimCount')).toBe(1);
+    expect([...first.hidden]).toEqual(['note']);
+    data.claims.push({ kind: '申诉' });
+    const second = evaluateRules(form.rules, data);
+    expect(second.computed.get('claimCount')).toBe(2);
+    expect([...second.hidden]).toEqual([]);
+    data.claims[1]!.kind = '意见';
+    expect([...evaluateRules(form.rules, data).hidden]).toEqual(['note']);
+    // Equal content in a new object: the memoised outcome.
+    expect(evaluateRules(form.rules, structuredClone(data)).computed.get('claimCount')).toBe(2);
+  });
+
+  it('given the same data and another role, then the outcome follows the role', async () => {
+    const form = await compileForm({
+      schema: { type: 'object', properties: { approval: { type: 'string' } } },
+      rules: [{ field: 'approval', readonly: 'role = "clerk"' }],
+    });
+    expect([...evaluateRules(form.rules, {}, { role: 'clerk' }).readonly]).toEqual(['approval']);
+    expect([...evaluateRules(form.rules, {}, { role: 'head' }).readonly]).toEqual([]);
+    expect([...evaluateRules(form.rules, {}).readonly]).toEqual([]);
+    expect([...evaluateRules(form.rules, { role: 'clerk' }).readonly]).toEqual(['approval']);
+  });
 });

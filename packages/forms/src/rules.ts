@@ -5,9 +5,10 @@
  * false). Results are memoised per expression on the values it reads (FEEL has no side effects),
  * except for expressions that read the clock (`now()`, `today()`).
  */
-import { evaluate, parseExpression } from 'feelin';
+import { parseExpression } from 'feelin';
 import type { FormRule } from './definition.js';
 import { formError } from './errors.js';
+import { evaluateFeel } from './feel-cache.js';
 import type { FieldIndex } from './field-tree.js';
 
 /** One parsed FEEL expression with the top-level names it reads. */
@@ -203,7 +204,7 @@ function evalExpr(
   doc: Readonly<Record<string, unknown>>,
   extra: Readonly<Record<string, unknown>>,
 ): unknown {
-  return toJson(evaluate(expr.source, contextFor(expr, inst, doc, extra)).value);
+  return toJson(evaluateFeel(expr.source, contextFor(expr, inst, doc, extra)).value);
 }
 
 /** The top-level value of a name as the expression sees it. */
@@ -327,12 +328,18 @@ export function evaluateRules(
 ): RuleOutcome {
   if (rules.length === 0) return EMPTY_OUTCOME;
   // The whole outcome is memoised on the top-level values the rules can depend on.
-  const deps = dependenciesOf(rules);
+  let deps: Dependencies;
+  let memo: Memo;
+  if (lastRules !== undefined && lastRules.rules === rules) ({ deps, memo } = lastRules);
+  else {
+    deps = dependenciesOf(rules);
+    memo = outcomeMemos.get(rules) ?? newMemo(rules);
+    lastRules = { rules, deps, memo };
+  }
   if (!deps.cacheable) return evaluateAll(rules, data, extra);
   const inputs: unknown[] = [];
   for (const name of deps.data) inputs.push(Object.hasOwn(data, name) ? data[name] : ABSENT);
   for (const name of deps.extra) inputs.push(Object.hasOwn(extra, name) ? extra[name] : ABSENT);
-  const memo = outcomeMemos.get(rules) ?? newMemo(rules);
   const key = primitiveKey(inputs);
   if (key !== undefined) {
     const hit = memo.byKey.get(key) as RuleOutcome | undefined;
@@ -359,6 +366,8 @@ interface Dependencies {
 }
 const dependencies = new WeakMap<readonly CompiledRule[], Dependencies>();
 const outcomeMemos = new WeakMap<readonly CompiledRule[], Memo>();
+/** The last rule set seen, to skip two lookups when the same form is validated again. */
+let lastRules: { rules: readonly CompiledRule[]; deps: Dependencies; memo: Memo } | undefined;
 /** Marks a name that is not present (distinct from a present `undefined` or `null`). */
 const ABSENT: unique symbol = Symbol('absent');
 
@@ -378,7 +387,8 @@ function dependenciesOf(rules: readonly CompiledRule[]): Dependencies {
   const names = new Set<string>();
   let cacheable = true;
   for (const r of rules) {
-    if (r.segments[0] === '*') cacheable = false; // a list at the top: instances depend on the whole document
+    if (r.segments[0] === '*')
+      cacheable = false; // a list at the top: instances depend on the whole document
     else if (r.segments.length > 1) names.add(r.segments[0]!);
     for (const kind of KINDS) {
       const e = r[kind];
@@ -393,7 +403,25 @@ function dependenciesOf(rules: readonly CompiledRule[]): Dependencies {
   return deps;
 }
 
+/** Structured memo inputs above this size (characters + values) are not kept. */
+const SNAPSHOT_BUDGET = 16_384;
+
+/** Spends `budget` on the size of `v`; returns what is left (negative: too big or too deep). */
+function sizeLeft(v: unknown, budget: number, depth = 0): number {
+  if (budget < 0 || depth > 64) return -1;
+  if (typeof v === 'string') return budget - 1 - v.length;
+  if (v === null || typeof v !== 'object') return budget - 1;
+  let left = budget - 1;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) {
+    left = sizeLeft(x, left, depth + 1);
+    if (left < 0) break;
+  }
+  return left;
+}
+
 function remember(memo: Memo, inputs: readonly unknown[], value: unknown): void {
+  let left = SNAPSHOT_BUDGET;
+  for (const v of inputs) if ((left = sizeLeft(v, left)) < 0) return; // too big to keep 16 copies of
   let snapshot: unknown[];
   try {
     snapshot = inputs.map((v) => (typeof v === 'symbol' ? v : structuredClone(v)));

@@ -34,11 +34,13 @@ export interface MergeNode {
   readonly writableBelow: boolean;
   /** A sensitive field is at or below it. */
   readonly sensitiveBelow: boolean;
-  readonly sensitive?: SensitiveKind;
+  readonly sensitive: SensitiveKind | undefined;
   readonly children: readonly MergeNode[];
   /** Keys of `children`. */
   readonly keys: ReadonlySet<string>;
-  readonly item?: MergeNode;
+  readonly item: MergeNode | undefined;
+  /** The key is also a property of `Object.prototype` (`toString`, …): read it as an own key only. */
+  readonly protoKey: boolean;
 }
 
 /** The cached machinery of one form under one overlay. */
@@ -51,6 +53,8 @@ export interface SubmissionPlan {
   readonly specialised: boolean;
   /** Field paths in mode `required`, as merge-tree paths from the root. */
   readonly required: readonly (readonly MergeNode[])[];
+  /** Cache generation (see {@link useStepValidators}). */
+  readonly generation: number;
 }
 
 const ajvOf = new WeakMap<CompiledForm, Ajv2020>();
@@ -58,6 +62,23 @@ const cache = new WeakMap<CompiledForm, Map<PermissionPlan, SubmissionPlan>>();
 /** Plans kept per form (each holds one compiled ajv function); the oldest is dropped first. */
 const MAX_PLANS_PER_FORM = 64;
 let planIds = 0;
+
+let stepValidators = true;
+
+/**
+ * Turns step validators on (default) or off, clearing cached plans: with them off every overlay uses
+ * the form's full validator. For tests that check both give the same results.
+ */
+export function useStepValidators(on: boolean): void {
+  stepValidators = on;
+  plansCleared++;
+}
+let plansCleared = 0;
+
+/** False once {@link useStepValidators} has cleared the plans. */
+export function isCurrent(step: SubmissionPlan): boolean {
+  return step.generation === plansCleared;
+}
 
 /** Records the ajv instance a form was compiled with (called by `compileForm`). */
 export function rememberAjv(form: CompiledForm, ajv: Ajv2020): void {
@@ -68,7 +89,12 @@ export function rememberAjv(form: CompiledForm, ajv: Ajv2020): void {
 export function submissionPlan(form: CompiledForm, plan: PermissionPlan): SubmissionPlan {
   let byPlan = cache.get(form);
   const hit = byPlan?.get(plan);
-  if (hit !== undefined) return hit;
+  if (hit !== undefined && hit.generation === plansCleared) return hit;
+  if (hit !== undefined) {
+    byPlan!.delete(plan);
+    const ajv = ajvOf.get(form);
+    if (hit.specialised && ajv !== undefined) ajv.removeSchema(hit.validator.schema as JsonSchema);
+  }
   const root = mergeTree(form.root, plan);
   const required: MergeNode[][] = [];
   collectRequired(root, [], required);
@@ -76,7 +102,7 @@ export function submissionPlan(form: CompiledForm, plan: PermissionPlan): Submis
   let specialised = false;
   let pruned: JsonSchema | undefined;
   const ajv = ajvOf.get(form);
-  if (!plan.allEdit.has('') && ajv !== undefined && canPrune(form.schema)) {
+  if (stepValidators && !plan.allEdit.has('') && ajv !== undefined && canPrune(form.schema)) {
     pruned = pruneRoot(form.schema, root);
     try {
       validator = ajv.compile(pruned);
@@ -85,7 +111,7 @@ export function submissionPlan(form: CompiledForm, plan: PermissionPlan): Submis
       pruned = undefined; // an unforeseen construct: the full validator is always correct
     }
   }
-  const out: SubmissionPlan = { plan, root, validator, specialised, required };
+  const out: SubmissionPlan = { plan, root, validator, specialised, required, generation: plansCleared };
   if (byPlan === undefined) cache.set(form, (byPlan = new Map()));
   if (byPlan.size >= MAX_PLANS_PER_FORM) {
     const [oldPlan, old] = byPlan.entries().next().value as [PermissionPlan, SubmissionPlan];
@@ -96,23 +122,39 @@ export function submissionPlan(form: CompiledForm, plan: PermissionPlan): Submis
   return out;
 }
 
+/** A merge-tree node; a class so that every node has the same shape (monomorphic property access). */
+class Node implements MergeNode {
+  readonly kind: FieldNode['kind'];
+  readonly editable: boolean;
+  readonly allEdit: boolean;
+  readonly writableBelow: boolean;
+  readonly sensitiveBelow: boolean;
+  readonly sensitive: SensitiveKind | undefined;
+  readonly keys: ReadonlySet<string>;
+  readonly protoKey: boolean;
+  constructor(
+    readonly field: FieldNode,
+    readonly mode: FieldMode,
+    plan: PermissionPlan,
+    readonly children: readonly MergeNode[],
+    readonly item: MergeNode | undefined,
+  ) {
+    this.kind = field.kind;
+    this.editable = isWritable(mode);
+    this.allEdit = plan.allEdit.has(field.path);
+    this.writableBelow = plan.writableBelow.has(field.path);
+    this.sensitiveBelow = plan.sensitiveBelow.has(field.path);
+    this.sensitive = field.sensitive;
+    this.keys = new Set(field.children.map((c) => c.key));
+    this.protoKey = field.key in Object.prototype;
+  }
+}
+
 function mergeTree(f: FieldNode, plan: PermissionPlan): MergeNode {
   const mode: FieldMode = f.path === '' ? 'edit' : plan.modes.get(f.path)!;
   const children = f.children.map((c) => mergeTree(c, plan));
   const item = f.item === undefined ? undefined : mergeTree(f.item, plan);
-  return {
-    field: f,
-    kind: f.kind,
-    mode,
-    editable: isWritable(mode),
-    allEdit: plan.allEdit.has(f.path),
-    writableBelow: plan.writableBelow.has(f.path),
-    sensitiveBelow: plan.sensitiveBelow.has(f.path),
-    ...(f.sensitive === undefined ? {} : { sensitive: f.sensitive }),
-    children,
-    keys: new Set(f.children.map((c) => c.key)),
-    ...(item === undefined ? {} : { item }),
-  };
+  return new Node(f, mode, plan, children, item);
 }
 
 function collectRequired(n: MergeNode, path: MergeNode[], out: MergeNode[][]): void {
@@ -138,7 +180,12 @@ function canPrune(schema: JsonSchema): boolean {
       return false;
     if (typeof o.$ref === 'string' && o.$ref.startsWith('#') && !o.$ref.startsWith('#/$defs/')) return false;
     const own = typeof schema.$id === 'string' ? schema.$id.split('#')[0]! : undefined;
-    if (typeof o.$ref === 'string' && own !== undefined && o.$ref.startsWith(own + '#') && !o.$ref.startsWith(own + '#/$defs/'))
+    if (
+      typeof o.$ref === 'string' &&
+      own !== undefined &&
+      o.$ref.startsWith(own + '#') &&
+      !o.$ref.startsWith(own + '#/$defs/')
+    )
       return false;
     first = false;
     for (const [k, x] of Object.entries(o)) {

@@ -8,7 +8,7 @@ import type { CompiledForm } from './compile-form.js';
 import type { FieldError, FormErrorCode, Lang } from './errors.js';
 import { fromAjv, toFieldErrors, type RawProblem } from './field-errors.js';
 import type { FieldNode } from './field-tree.js';
-import { inspectData } from './guards.js';
+import { inspectData, isForbiddenKey, OK, Walk, type DataProblem } from './guards.js';
 import { maskValue } from './mask.js';
 import {
   isWritable,
@@ -17,8 +17,8 @@ import {
   type FieldPermission,
   type PermissionPlan,
 } from './permissions.js';
-import { evaluateRules, getPath, REMOVE, setPath } from './rules.js';
-import { submissionPlan, type MergeNode } from './submission-plan.js';
+import { evaluateRules, getPath, REMOVE, setPath, type RuleOutcome } from './rules.js';
+import { isCurrent, submissionPlan, type MergeNode, type SubmissionPlan } from './submission-plan.js';
 
 /** Options of {@link validateSubmission}. */
 export interface SubmissionOptions {
@@ -61,59 +61,67 @@ export function validateSubmission(
 ): SubmissionResult {
   const lang = options.lang ?? 'zh';
   const prev = previousData ?? {};
-  const guard = inspectData(submitted, form.dataLimits);
-  if (guard !== undefined)
-    return fail(
-      form,
-      [{ segments: guard.path === '' ? [] : guard.path.split('.'), code: guard.code }],
-      lang,
-      prev,
-    );
-  if (submitted === null || typeof submitted !== 'object' || Array.isArray(submitted))
+  if (submitted === null || typeof submitted !== 'object' || Array.isArray(submitted)) {
+    const guard = inspectData(submitted, form.dataLimits);
+    if (guard !== undefined) return guardFailure(form, guard, lang, prev);
     return fail(form, [{ segments: [], code: 'FORM_ERR_NOT_OBJECT' }], lang, prev);
+  }
   const list = Array.isArray(permissions)
     ? (permissions as readonly FieldPermission[])
     : (permissions as { permissions: readonly FieldPermission[] }).permissions;
-  const plan = resolvePermissions(form.root, form.fields, list);
-  const step = submissionPlan(form, plan);
+  const step = stepFor(form, list);
+  const plan = step.plan;
   const problems: RawProblem[] = [];
-  const ctx: MergeCtx = { problems, masked: options.canSeeSensitive !== true };
+  // One pass: the merge applies the safety limits to every part of the submission (kept, compared
+  // or rejected). When one is passed, the full safety walk runs for the exact error, so a submission
+  // over the limits gets the same coded error as from a walk before the merge.
+  const ctx: MergeCtx = {
+    problems,
+    masked: options.canSeeSensitive !== true,
+    walk: new Walk(form.dataLimits),
+    tripped: false,
+  };
   let data = merge(ctx, step.root, previousData, submitted, []) as Record<string, unknown>;
+  if (ctx.tripped) {
+    const guard = inspectData(submitted, form.dataLimits);
+    if (guard !== undefined) return guardFailure(form, guard, lang, prev);
+    if (ctx.tripped) return fail(form, [{ segments: [], code: 'FORM_ERR_DATA_TOO_LARGE' }], lang, prev);
+  }
   if (data === undefined || data === null || typeof data !== 'object') data = {};
 
   // Rules: computed values, rule-level readonly / hidden / required.
-  let hiddenPaths: readonly string[] = NONE;
-  let ruleRequired: ReadonlySet<string> | undefined;
+  let hiddenSegs: readonly (readonly string[])[] = NONE_SEGS;
+  let ruleRequired: readonly (readonly string[])[] = NONE_SEGS;
   if (form.rules.length > 0) {
-    const outcome = evaluateRules(form.rules, data, options.role === undefined ? NO_EXTRA : { role: options.role });
+    const outcome = evaluateRules(
+      form.rules,
+      data,
+      options.role === undefined ? NO_EXTRA : { role: options.role },
+    );
+    const r = prepare(form, outcome);
     for (const f of outcome.failures)
       problems.push({
         segments: f.path.split('.'),
         code: 'FORM_ERR_RULE_FAILED',
         detail: { zh: f.reason, en: f.reason },
       });
-    for (const [path, value] of outcome.computed) {
-      const segs = path.split('.');
-      if (!deepEqual(getPath(data, segs), value === null ? undefined : value))
-        data = setPath(data, segs, value === null ? REMOVE : value);
+    for (const c of r.computed)
+      if (!deepEqual(getPath(data, c.segs), c.value === null ? undefined : c.value))
+        data = setPath(data, c.segs, c.value === null ? REMOVE : c.value);
+    for (const ro of r.readonly) {
+      const before = getPath(prev, ro.segs);
+      const sent = getPath(submitted, ro.segs);
+      if (sent !== undefined && !deepEqual(sent, before) && !ro.computed)
+        problems.push({ segments: ro.segs, code: 'FORM_ERR_READONLY_WRITE' });
+      if (!ro.computed) data = setPath(data, ro.segs, before === undefined ? REMOVE : before);
     }
-    for (const path of outcome.readonly) {
-      const segs = path.split('.');
-      const before = getPath(prev, segs);
-      const sent = getPath(submitted, segs);
-      if (sent !== undefined && !deepEqual(sent, before) && !outcome.computed.has(path))
-        problems.push({ segments: segs, code: 'FORM_ERR_READONLY_WRITE' });
-      if (!outcome.computed.has(path)) data = setPath(data, segs, before === undefined ? REMOVE : before);
+    for (const h of r.hidden) {
+      const target = h.keep ? getPath(prev, h.segs) : undefined;
+      if (getPath(data, h.segs) !== target)
+        data = setPath(data, h.segs, target === undefined ? REMOVE : target);
     }
-    if (outcome.hidden.size > 0) hiddenPaths = [...outcome.hidden];
-    for (const path of hiddenPaths) {
-      const segs = path.split('.');
-      const field = fieldAt(form.root, segs);
-      const before = getPath(prev, segs);
-      const target = field?.onHide === 'keep' ? before : undefined;
-      if (getPath(data, segs) !== target) data = setPath(data, segs, target === undefined ? REMOVE : target);
-    }
-    if (outcome.required.size > 0) ruleRequired = outcome.required;
+    hiddenSegs = r.hiddenSegs;
+    ruleRequired = r.required;
   }
 
   // Schema validation of the merged document (the step validator: see submission-plan.ts).
@@ -122,14 +130,11 @@ export function validateSubmission(
 
   // Required by permission or by rule.
   for (const path of step.required) requireAll(path, 0, data, [], problems);
-  if (ruleRequired !== undefined)
-    for (const path of ruleRequired)
-      if (isEmpty(getPath(data, path.split('.'))))
-        problems.push({ segments: path.split('.'), code: 'FORM_ERR_REQUIRED' });
+  for (const segs of ruleRequired)
+    if (isEmpty(getPath(data, segs))) problems.push({ segments: segs, code: 'FORM_ERR_REQUIRED' });
 
   // Keep only what the submitter is responsible for.
   if (problems.length === 0) return { valid: true, errors: [], data };
-  const hiddenSegs = hiddenPaths.map((h) => h.split('.'));
   const missing = new Set(
     problems.filter((p) => p.code === 'FORM_ERR_REQUIRED').map((p) => p.segments.join('.')),
   );
@@ -145,6 +150,52 @@ export function validateSubmission(
 }
 
 const NONE: readonly string[] = [];
+
+/** The last (form, permission list) seen and its plan: a server validates the same step over and over. */
+let last: { form: CompiledForm; list: readonly FieldPermission[]; step: SubmissionPlan } | undefined;
+
+function stepFor(form: CompiledForm, list: readonly FieldPermission[]): SubmissionPlan {
+  if (last !== undefined && last.form === form && last.list === list && isCurrent(last.step))
+    return last.step;
+  const step = submissionPlan(form, resolvePermissions(form.root, form.fields, list));
+  last = { form, list, step };
+  return step;
+}
+const NONE_SEGS: readonly (readonly string[])[] = [];
+
+/** A rule outcome with its paths split and looked up once (outcomes are memoised, so this is too). */
+interface PreparedOutcome {
+  readonly root: FieldNode;
+  readonly computed: readonly { readonly segs: readonly string[]; readonly value: unknown }[];
+  readonly readonly: readonly { readonly segs: readonly string[]; readonly computed: boolean }[];
+  readonly hidden: readonly { readonly segs: readonly string[]; readonly keep: boolean }[];
+  readonly hiddenSegs: readonly (readonly string[])[];
+  readonly required: readonly (readonly string[])[];
+}
+const prepared = new WeakMap<RuleOutcome, PreparedOutcome>();
+let lastPrepared: { outcome: RuleOutcome; out: PreparedOutcome } | undefined;
+
+function prepare(form: CompiledForm, outcome: RuleOutcome): PreparedOutcome {
+  if (lastPrepared !== undefined && lastPrepared.outcome === outcome && lastPrepared.out.root === form.root)
+    return lastPrepared.out;
+  const hit = prepared.get(outcome);
+  if (hit !== undefined && hit.root === form.root) {
+    lastPrepared = { outcome, out: hit };
+    return hit;
+  }
+  const hiddenSegs = [...outcome.hidden].map((p) => p.split('.'));
+  const out: PreparedOutcome = {
+    root: form.root,
+    computed: [...outcome.computed].map(([p, value]) => ({ segs: p.split('.'), value })),
+    readonly: [...outcome.readonly].map((p) => ({ segs: p.split('.'), computed: outcome.computed.has(p) })),
+    hidden: hiddenSegs.map((segs) => ({ segs, keep: fieldAt(form.root, segs)?.onHide === 'keep' })),
+    hiddenSegs,
+    required: [...outcome.required].map((p) => p.split('.')),
+  };
+  prepared.set(outcome, out);
+  lastPrepared = { outcome, out };
+  return out;
+}
 const NO_EXTRA: Readonly<Record<string, unknown>> = Object.freeze({});
 
 const ALWAYS_KEEP = new Set<FormErrorCode>([
@@ -166,74 +217,161 @@ function fail(
 interface MergeCtx {
   readonly problems: RawProblem[];
   readonly masked: boolean;
+  /** Limits and the count of submitted nodes seen. */
+  readonly walk: Walk;
+  /** A limit was passed (the caller then runs the full safety walk for the exact error). */
+  tripped: boolean;
 }
 
-/** Merges `sub` over `prev` for one field under the overlay. Returns the merged value (`undefined` = absent). */
+function guardFailure(
+  form: CompiledForm,
+  guard: DataProblem,
+  lang: Lang,
+  prev: Readonly<Record<string, unknown>>,
+): SubmissionResult {
+  return fail(
+    form,
+    [{ segments: guard.path === '' ? [] : guard.path.split('.'), code: guard.code }],
+    lang,
+    prev,
+  );
+}
+
+/** Marks a passed limit; returns `false` for use in comparisons. */
+function trip(ctx: MergeCtx): false {
+  ctx.tripped = true;
+  return false;
+}
+
+/** Keeps a submitted value as it is, after walking it under the limits. */
+function keep(ctx: MergeCtx, v: unknown, depth: number): unknown {
+  if (v !== undefined && ctx.walk.walk(v, depth) !== OK) ctx.tripped = true;
+  return v;
+}
+
+/** Counts one submitted node (a container, or a present `undefined`) against the limits. */
+function count(ctx: MergeCtx, depth: number, container: boolean): boolean {
+  const w = ctx.walk;
+  if (++w.nodes > w.maxNodes || (container && depth >= w.maxDepth)) return trip(ctx);
+  return true;
+}
+
+/**
+ * Merges `sub` over `prev` for one field under the overlay. Returns the merged value (`undefined` =
+ * absent). `segs` is the data path; its length is the depth for the limits.
+ */
 function merge(ctx: MergeCtx, n: MergeNode, prev: unknown, sub: unknown, segs: string[]): unknown {
-  if (n.allEdit && (prev === undefined || !ctx.masked || !n.sensitiveBelow)) return sub;
+  if (ctx.tripped) return prev;
+  const depth = segs.length;
+  if (n.allEdit && (prev === undefined || !ctx.masked || !n.sensitiveBelow)) return keep(ctx, sub, depth);
   const mode = n.mode;
   const editable = n.editable;
   if (sub === undefined) return editable && mode !== 'append' ? undefined : prev;
   if (!n.writableBelow) {
-    if (unchanged(ctx, n, prev, sub)) return prev;
+    if (unchanged(ctx, n, prev, sub, depth)) return prev;
+    if (ctx.tripped) return prev;
     // Descend only to find which field was written (masked or hidden values below).
     if (!((n.kind === 'object' && isPlainObject(sub)) || (n.kind === 'array' && Array.isArray(sub))))
-      return denied(ctx, mode, prev, segs);
+      return denied(ctx, mode, prev, sub, segs);
   }
   if (mode === 'append') {
     if (!extends_(prev, sub)) {
       ctx.problems.push({ segments: [...segs], code: 'FORM_ERR_APPEND_ONLY' });
+      keep(ctx, sub, depth); // rejected, but still under the limits (for the same error as a walk)
       return prev;
     }
-    return sub;
+    return keep(ctx, sub, depth);
   }
   if (n.kind === 'object' && isPlainObject(sub)) {
+    if (!count(ctx, depth, true)) return prev;
+    const proto = Object.getPrototypeOf(sub) as unknown;
+    if (proto !== Object.prototype && proto !== null) return trip(ctx) || prev;
+    const keys = Object.keys(sub);
+    for (let i = 0; i < keys.length; i++) if (isForbiddenKey(keys[i]!)) return trip(ctx) || prev;
     const p = isPlainObject(prev) ? prev : EMPTY;
     const out: Record<string, unknown> = {};
     const children = n.children;
     for (let i = 0; i < children.length; i++) {
       const c = children[i]!;
       const key = c.field.key;
+      // Direct reads are safe for keys that no prototype provides; the others need an own-key check.
+      const s: unknown = c.protoKey ? (Object.hasOwn(sub, key) ? sub[key] : undefined) : sub[key];
+      const pv: unknown = c.protoKey ? (Object.hasOwn(p, key) ? p[key] : undefined) : p[key];
+      if (s === undefined) {
+        if (Object.hasOwn(sub, key) && !count(ctx, depth + 1, false)) return prev;
+      } else if (!c.writableBelow && !c.allEdit && pv !== undefined) {
+        // Fast path for a read-only field sent back unchanged (the common case on later steps).
+        const mark = ctx.walk.nodes;
+        if (same(ctx, pv, s, depth + 1)) {
+          out[key] = pv;
+          continue;
+        }
+        ctx.walk.nodes = mark;
+        if (ctx.tripped) return prev;
+      }
       segs.push(key);
-      const v = merge(
-        ctx,
-        c,
-        Object.hasOwn(p, key) ? p[key] : undefined,
-        Object.hasOwn(sub, key) ? sub[key] : undefined,
-        segs,
-      );
+      const v = merge(ctx, c, pv, s, segs);
       segs.pop();
       if (v !== undefined) out[key] = v;
     }
     const known = n.keys;
-    for (const k of Object.keys(sub)) {
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
       if (known.has(k)) continue;
-      if (editable) out[k] = sub[k];
-      else if (!deepEqual(sub[k], Object.hasOwn(p, k) ? p[k] : undefined))
-        ctx.problems.push({ segments: [...segs, k], code: 'FORM_ERR_READONLY_WRITE' });
+      const pk = Object.hasOwn(p, k) ? p[k] : undefined;
+      if (sub[k] === undefined) {
+        // A present `undefined` (not JSON, but a caller may pass it): one node.
+        if (!count(ctx, depth + 1, false)) return prev;
+        if (editable) out[k] = undefined;
+        else if (pk !== undefined)
+          ctx.problems.push({ segments: [...segs, k], code: 'FORM_ERR_READONLY_WRITE' });
+        continue;
+      }
+      if (editable) out[k] = keep(ctx, sub[k], depth + 1);
+      else {
+        const mark = ctx.walk.nodes;
+        if (!same(ctx, pk, sub[k], depth + 1)) {
+          ctx.walk.nodes = mark;
+          if (ctx.tripped) return prev;
+          ctx.problems.push({ segments: [...segs, k], code: 'FORM_ERR_READONLY_WRITE' });
+          keep(ctx, sub[k], depth + 1);
+        }
+      }
     }
     if (!editable) for (const k of Object.keys(p)) if (!known.has(k) && !(k in out)) out[k] = p[k];
     return out;
   }
   if (n.kind === 'array' && n.item !== undefined && Array.isArray(sub)) {
     const p: readonly unknown[] = Array.isArray(prev) ? prev : NONE;
-    if (!editable && sub.length !== p.length) return denied(ctx, mode, prev, segs);
+    if (!editable && sub.length !== p.length) return denied(ctx, mode, prev, sub, segs);
+    if (!count(ctx, depth, true)) return prev;
     const out: unknown[] = new Array<unknown>(sub.length);
     for (let i = 0; i < sub.length; i++) {
+      const s: unknown = sub[i];
+      if (s === undefined && !count(ctx, depth + 1, false)) return prev;
       segs.push(String(i));
-      const r = merge(ctx, n.item, p[i], sub[i], segs);
+      const r = merge(ctx, n.item, p[i], s, segs);
       segs.pop();
       out[i] = r === undefined ? null : r;
     }
     return out;
   }
-  if (editable) return unchanged(ctx, n, prev, sub) ? prev : sub;
-  return unchanged(ctx, n, prev, sub) ? prev : denied(ctx, mode, prev, segs);
+  if (unchanged(ctx, n, prev, sub, depth)) return prev;
+  if (ctx.tripped) return prev;
+  return editable ? keep(ctx, sub, depth) : denied(ctx, mode, prev, sub, segs);
 }
 
 const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
 
-function denied(ctx: MergeCtx, mode: FieldMode, prev: unknown, segs: readonly string[]): unknown {
+/** A rejected write: the problem, and the rejected value still walked under the limits. */
+function denied(
+  ctx: MergeCtx,
+  mode: FieldMode,
+  prev: unknown,
+  sub: unknown,
+  segs: readonly string[],
+): unknown {
+  keep(ctx, sub, segs.length);
   ctx.problems.push({
     segments: [...segs],
     code: mode === 'hidden' ? 'FORM_ERR_HIDDEN_WRITE' : 'FORM_ERR_READONLY_WRITE',
@@ -241,15 +379,63 @@ function denied(ctx: MergeCtx, mode: FieldMode, prev: unknown, segs: readonly st
   return prev;
 }
 
-/** A submitted value that equals the previous one, or its masked form. */
-function unchanged(ctx: MergeCtx, n: MergeNode, prev: unknown, sub: unknown): boolean {
-  if (deepEqual(prev, sub)) return true;
-  return (
-    ctx.masked &&
-    n.sensitive !== undefined &&
-    prev !== undefined &&
-    deepEqual(maskValue(prev, n.sensitive), sub)
-  );
+/**
+ * A submitted value that equals the previous one, or its masked form. The nodes of `sub` it compares
+ * are counted and checked against the limits (and uncounted again when it is not the same, since the
+ * merge then visits them itself or rejects them).
+ */
+function unchanged(ctx: MergeCtx, n: MergeNode, prev: unknown, sub: unknown, depth: number): boolean {
+  const mark = ctx.walk.nodes;
+  if (same(ctx, prev, sub, depth)) return true;
+  ctx.walk.nodes = mark;
+  if (ctx.tripped) return false;
+  if (ctx.masked && n.sensitive !== undefined && prev !== undefined) {
+    if (same(ctx, maskValue(prev, n.sensitive), sub, depth)) return true;
+    ctx.walk.nodes = mark;
+  }
+  return false;
+}
+
+/**
+ * `deepEqual(a, b)` that also applies the safety limits to `b` (the submitted side): node count,
+ * depth, string length, plain objects only, no forbidden keys. A passed limit trips the context.
+ */
+function same(ctx: MergeCtx, a: unknown, b: unknown, depth: number): boolean {
+  const w = ctx.walk;
+  if (++w.nodes > w.maxNodes) return trip(ctx);
+  switch (typeof b) {
+    case 'string':
+      if (b.length > w.maxString) return trip(ctx);
+      return a === b;
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return a === b;
+    case 'object':
+      break;
+    default:
+      return trip(ctx); // functions, symbols, big integers are not JSON
+  }
+  if (b === null) return a === null;
+  if (depth >= w.maxDepth) return trip(ctx);
+  if (Array.isArray(b)) {
+    if (!Array.isArray(a) || a.length !== b.length) return false;
+    for (let i = 0; i < b.length; i++) if (!same(ctx, a[i], b[i], depth + 1)) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(b) as unknown;
+  if (proto !== Object.prototype && proto !== null) return trip(ctx);
+  if (typeof a !== 'object' || a === null || Array.isArray(a)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i]!;
+    if (isForbiddenKey(k)) return trip(ctx);
+    if (!Object.hasOwn(b, k)) return false;
+    if (!same(ctx, (a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], depth + 1))
+      return false;
+  }
+  return true;
 }
 
 /** Append-only: a string that starts with the previous one; an array whose first items equal the previous ones. */

@@ -10,7 +10,7 @@ import type { SchemaNode } from './schema-paths.js';
 const cache = new Map<string, Readonly<Record<string, SchemaNode>>>();
 
 /**
- * Shared schemas by path under `schemas/` (e.g. `defs.schema.json`, `notices/decision.schema.json`).
+ * Shared schemas (`*.schema.json`) by path under `schemas/` (e.g. `defs.schema.json`, `notices/decision.schema.json`).
  * `schemas/generated/` is skipped.
  */
 export function platformSchemas(root: string = PLATFORM_ROOT): Readonly<Record<string, SchemaNode>> {
@@ -22,7 +22,7 @@ export function platformSchemas(root: string = PLATFORM_ROOT): Readonly<Record<s
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const abs = join(dir, e.name);
       if (e.isDirectory() && e.name !== 'generated') walk(abs);
-      else if (e.isFile() && e.name.endsWith('.json')) {
+      else if (e.isFile() && e.name.endsWith('.schema.json')) {
         out[relative(base, abs).split(sep).join('/')] = JSON.parse(readFileSync(abs, 'utf8')) as SchemaNode;
       }
     }

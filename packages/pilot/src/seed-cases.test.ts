@@ -1,7 +1,8 @@
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPilot, deploy, openStore, type Store } from '@shidian/store';
+import { createPilot, deploy, type Store } from '@shidian/store';
+import { createTestStore } from '@shidian/store/testing';
 import { loadBundle } from './bundle.js';
 import { seedPilotCases } from './seed-cases.js';
 import { validateBundle, type ValidatedBundle } from './validate-bundle.js';
@@ -14,7 +15,7 @@ beforeAll(async () => {
   // given the Liuhe example deployed into a fresh embedded database
   const loaded = loadBundle(join(root, 'examples', 'liuhe'));
   bundle = (await validateBundle(loaded)).bundle!;
-  store = await openStore({ dataDir: 'memory://' });
+  store = await createTestStore();
   await store.counties.create({ countyId: 'jl', name: '吉林省', shortName: '吉', kind: 'province' });
   await store.counties.create({ countyId: 'liuhe', name: '柳河县', shortName: '柳河', parentId: 'jl' });
   await createPilot(store.db, { countyId: 'liuhe', pilotId: 'liuhe', name: bundle.manifest.name.zh });

@@ -14,7 +14,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor, Budget, EngineState, Variables } from '@shidian/engine';
-import { createPilot, deploy, openStore, type Store } from '@shidian/store';
+import { createPilot, deploy, type Store } from '@shidian/store';
+import { createTestStore } from '@shidian/store/testing';
 import { loadBundle, type PilotBundle } from './bundle.js';
 import { memoryDriver, type CaseDriver } from './drive-case.js';
 import { PilotError } from './errors.js';
@@ -68,7 +69,7 @@ const bundles = new Map<County, ValidatedBundle>();
 let store: Store;
 
 beforeAll(async () => {
-  store = await openStore({ dataDir: 'memory://' });
+  store = await createTestStore();
   await store.counties.create({ countyId: 'demo', name: '示范省', shortName: '示范', kind: 'province' });
   for (const c of COUNTIES) {
     const loaded: PilotBundle = loadBundle(join(root, 'examples', c));
@@ -306,7 +307,8 @@ describe.each(BACKENDS.flatMap((b) => COUNTIES.map((c) => [c, b] as const)))(
       expect(after.extensions?.map((e) => [e.period, e.approver, e.reason])).toEqual([
         ['30d', '王某', '需要委托司法鉴定'],
       ]);
-      expect(Date.parse(after.due)).toBeGreaterThan(Date.parse(before.due) + 29 * 86_400_000);
+      // the 30 days continue from the 60th day (Sunday 11-22), not from the rolled-over 11-23
+      expect(after.due).toBe(dueOn('2026-12-22'));
       expect(await hs.notices()).toEqual(['extension']);
       // back to investigation; asking again does not offer a second extension (the gateway sends it on to the decision)
       await run.complete(h, 'Task_Investigate', handler, {

@@ -14,15 +14,31 @@
 import { apiError, type ApiErrorCode } from './errors.js';
 
 /** Staff roles within a county (and optionally a unit), plus the province-level read role. */
-export type Role = 'registrar' | 'handler' | 'reviewer' | 'leader' | 'supervisor' | 'pilot-admin' | 'province_reader';
+export type Role =
+  'registrar' | 'handler' | 'reviewer' | 'leader' | 'supervisor' | 'pilot-admin' | 'province_reader';
 
 /** Every role, in the order the docs list them. */
-export const ROLES: readonly Role[] = ['registrar', 'handler', 'reviewer', 'leader', 'supervisor', 'pilot-admin', 'province_reader'];
+export const ROLES: readonly Role[] = [
+  'registrar',
+  'handler',
+  'reviewer',
+  'leader',
+  'supervisor',
+  'pilot-admin',
+  'province_reader',
+];
 
 /** The roles that work cases (everyone in a county except pure configuration admins). */
 export const STAFF_ROLES: readonly Role[] = ['registrar', 'handler', 'reviewer', 'leader', 'supervisor'];
 /** Roles that may read every case of their county. */
-export const COUNTY_READ_ROLES: readonly Role[] = ['registrar', 'handler', 'reviewer', 'leader', 'supervisor', 'pilot-admin'];
+export const COUNTY_READ_ROLES: readonly Role[] = [
+  'registrar',
+  'handler',
+  'reviewer',
+  'leader',
+  'supervisor',
+  'pilot-admin',
+];
 
 /**
  * One county-level role grant; `unitId` null means the whole county. `role` is one of {@link ROLES}

@@ -22,7 +22,14 @@ describe('system routes', () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/metrics' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
-    for (const name of ['shidian_http_request_duration_seconds', 'shidian_commands_total', 'shidian_errors_total', 'shidian_timer_lateness_seconds', 'shidian_open_tasks', 'shidian_due_timers']) {
+    for (const name of [
+      'shidian_http_request_duration_seconds',
+      'shidian_commands_total',
+      'shidian_errors_total',
+      'shidian_timer_lateness_seconds',
+      'shidian_open_tasks',
+      'shidian_due_timers',
+    ]) {
       expect(res.body).toContain(`# TYPE ${name}`);
     }
     expect(res.body).toMatch(/shidian_errors_total\{code="API_ERR_UNAUTHENTICATED",status="401"\} [1-9]/);
@@ -32,9 +39,46 @@ describe('system routes', () => {
   it('when GET /api/openapi.json, then an OpenAPI 3.1 document with every route and its schemas', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/openapi.json' });
     expect(res.statusCode).toBe(200);
-    const doc = res.json() as { openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown>; requestBody?: unknown }>> };
+    const doc = res.json() as {
+      openapi: string;
+      paths: Record<string, Record<string, { responses: Record<string, unknown>; requestBody?: unknown }>>;
+    };
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/auth/login', '/api/auth/logout', '/api/me', '/api/health', '/api/metrics']));
+    const routes = [
+      '/api/auth/login',
+      '/api/auth/logout',
+      '/api/me',
+      '/api/health',
+      '/api/metrics',
+      '/api/pilots',
+      '/api/pilots/{pilotId}/deployments',
+      '/api/deployments/{id}/files/{*}',
+      '/api/cases',
+      '/api/cases/{id}',
+      '/api/cases/{id}/history',
+      '/api/cases/{id}/notices',
+      '/api/notices/{id}',
+      '/api/tasks',
+      '/api/tasks/{id}',
+      ...['cancel', 'suspend', 'resume', 'extend'].map((a) => `/api/cases/{id}/${a}`),
+      ...[
+        'claim',
+        'unclaim',
+        'complete',
+        'draft',
+        'return',
+        'reject',
+        'withdraw',
+        'transfer',
+        'delegate',
+        'resolve',
+        'add-signers',
+        'remove-signer',
+        'cc',
+        'urge',
+      ].map((a) => `/api/tasks/{id}/${a}`),
+    ];
+    expect(Object.keys(doc.paths).sort()).toEqual([...routes].sort());
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         expect(Object.keys(op.responses).length, `${method} ${path} has response schemas`).toBeGreaterThan(0);
@@ -67,9 +111,19 @@ describe('errors', () => {
 
   it('messages are zh-CN by default and English on request', async () => {
     const zh = await t.app.inject({ method: 'GET', url: '/api/me' });
-    expect(zh.json()).toEqual({ code: 'API_ERR_UNAUTHENTICATED', message: API_ERRORS.API_ERR_UNAUTHENTICATED.zh });
-    const en = await t.app.inject({ method: 'GET', url: '/api/me', headers: { 'accept-language': 'en-US,en;q=0.9' } });
-    expect(en.json()).toEqual({ code: 'API_ERR_UNAUTHENTICATED', message: API_ERRORS.API_ERR_UNAUTHENTICATED.en });
+    expect(zh.json()).toEqual({
+      code: 'API_ERR_UNAUTHENTICATED',
+      message: API_ERRORS.API_ERR_UNAUTHENTICATED.zh,
+    });
+    const en = await t.app.inject({
+      method: 'GET',
+      url: '/api/me',
+      headers: { 'accept-language': 'en-US,en;q=0.9' },
+    });
+    expect(en.json()).toEqual({
+      code: 'API_ERR_UNAUTHENTICATED',
+      message: API_ERRORS.API_ERR_UNAUTHENTICATED.en,
+    });
   });
 
   it('every catalogue entry has a client or server status and both languages', () => {
@@ -84,15 +138,36 @@ describe('errors', () => {
 
 describe('bad input', () => {
   const login = (payload: string, contentType = 'application/json') =>
-    t.app.inject({ method: 'POST', url: '/api/auth/login', payload, headers: { 'content-type': contentType } });
+    t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload,
+      headers: { 'content-type': contentType },
+    });
 
   it.each([
     ['malformed JSON', '{"username":"a",', 'API_ERR_MALFORMED_JSON'],
     ['empty JSON body', '', 'API_ERR_MALFORMED_JSON'],
-    ['__proto__ key', '{"username":"a","password":"b","__proto__":{"admin":true}}', 'API_ERR_PROTOTYPE_POISONING'],
-    ['escaped __proto__ key', '{"username":"a","password":"b","\\u005f_proto__":{"admin":true}}', 'API_ERR_PROTOTYPE_POISONING'],
-    ['constructor.prototype', '{"username":"a","password":"b","constructor":{"prototype":{"admin":true}}}', 'API_ERR_PROTOTYPE_POISONING'],
-    ['nested __proto__', '{"username":"a","password":"b","x":[{"__proto__":{}}]}', 'API_ERR_PROTOTYPE_POISONING'],
+    [
+      '__proto__ key',
+      '{"username":"a","password":"b","__proto__":{"admin":true}}',
+      'API_ERR_PROTOTYPE_POISONING',
+    ],
+    [
+      'escaped __proto__ key',
+      '{"username":"a","password":"b","\\u005f_proto__":{"admin":true}}',
+      'API_ERR_PROTOTYPE_POISONING',
+    ],
+    [
+      'constructor.prototype',
+      '{"username":"a","password":"b","constructor":{"prototype":{"admin":true}}}',
+      'API_ERR_PROTOTYPE_POISONING',
+    ],
+    [
+      'nested __proto__',
+      '{"username":"a","password":"b","x":[{"__proto__":{}}]}',
+      'API_ERR_PROTOTYPE_POISONING',
+    ],
     ['unknown field', '{"username":"a","password":"b","role":"admin"}', 'API_ERR_VALIDATION'],
     ['wrong type', '{"username":1,"password":"b"}', 'API_ERR_VALIDATION'],
     ['missing field', '{"username":"a"}', 'API_ERR_VALIDATION'],
@@ -112,7 +187,12 @@ describe('bad input', () => {
 
   it('given a 50 MB body, then 413 API_ERR_BODY_TOO_LARGE and the server stays up', async () => {
     const big = Buffer.alloc(50 * 1024 * 1024, 0x61);
-    const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: big, headers: { 'content-type': 'application/json' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: big,
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.statusCode).toBe(413);
     expect(res.json()).toMatchObject({ code: 'API_ERR_BODY_TOO_LARGE' });
     const health = await t.app.inject({ method: 'GET', url: '/api/health' });

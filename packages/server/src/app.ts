@@ -20,11 +20,13 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { apiError, errorMessage, toApiError } from './errors.js';
 import { parseJsonBody } from './json-body.js';
+import { DEFAULT_SCRYPT_COST, type ScryptCost } from './password.js';
 import { requestValidatorCompiler } from './validation.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { registerAuthentication } from './authenticate.js';
 import { errorBodySchema } from './schemas.js';
-import type { AppContext, AppStore } from './context.js';
+import type { AppContext, AppStore, NoticePrinter } from './context.js';
+import { createPrinter } from '@shidian/print';
 import { systemRoutes } from './routes/system.js';
 import { authRoutes } from './routes/auth.js';
 import { pilotRoutes } from './routes/pilots.js';
@@ -36,7 +38,9 @@ import type { CaseRuntime } from './commands.js';
 import { CommandRuntime } from '@shidian/store';
 import { createCalendar, deadlineCalendar } from '@shidian/calendar';
 
-type ValidatorFactory = NonNullable<NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildValidator']>;
+type ValidatorFactory = NonNullable<
+  NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildValidator']
+>;
 
 /** Options of {@link buildApp}. Everything but `store` has a production-safe default. */
 export interface BuildAppOptions {
@@ -56,12 +60,22 @@ export interface BuildAppOptions {
   readonly loginRateLimit?: { readonly max: number; readonly timeWindowMs: number };
   /** Trust `X-Forwarded-*` from a reverse proxy (default false). */
   readonly trustProxy?: FastifyServerOptions['trustProxy'];
+  /**
+   * scrypt cost of the dummy hash an unknown username is checked against, so that it costs the same
+   * time as a wrong password; set it to the cost your users' hashes have (default {@link DEFAULT_SCRYPT_COST}).
+   */
+  readonly passwordCost?: ScryptCost;
   /** Clock, for tests (default `() => new Date()`). */
   readonly now?: () => Date;
   /** Collect Node process metrics too (default false). */
   readonly processMetrics?: boolean;
   /** Hook for extra metrics owners (the timer worker) to get the registry. */
   readonly metrics?: ServerMetrics;
+  /**
+   * HTML → PDF for `GET /api/notices/{id}?format=pdf` (default: `createPrinter()` of `@shidian/print`,
+   * which starts Chromium on first use and is closed with the app).
+   */
+  readonly printer?: NoticePrinter;
   /** The command runtime (default: the store's `CommandRuntime` with the national statutory calendar). */
   readonly runtime?: CaseRuntime;
 }
@@ -89,7 +103,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // Set through the schema controller, not setValidatorCompiler(): a plugin that adds shared
     // schemas rebuilds its compiler from the factory and would silently fall back to fastify's
     // default ajv (which coerces body types and strips unknown fields).
-    schemaController: { compilersFactory: { buildValidator: (() => validatorCompiler) as unknown as ValidatorFactory } },
+    schemaController: {
+      compilersFactory: { buildValidator: (() => validatorCompiler) as unknown as ValidatorFactory },
+    },
   });
   const metrics = options.metrics ?? createMetrics({ defaults: options.processMetrics === true });
   const ctx: AppContext = {
@@ -97,11 +113,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     metrics,
     runtime: options.runtime ?? defaultRuntime(options),
     forms: new FormCache(options.store.db),
+    printer: options.printer ?? createPrinter(),
     now: options.now ?? (() => new Date()),
     sessionTtlSeconds: options.sessionTtlSeconds ?? 8 * 3600,
     cookieSecure: options.cookieSecure ?? true,
     deployBodyLimit: options.deployBodyLimit ?? 20 * 1024 * 1024,
     loginRateLimit: options.loginRateLimit ?? { max: 10, timeWindowMs: 60_000 },
+    passwordCost: options.passwordCost ?? DEFAULT_SCRYPT_COST,
   };
 
   app.addSchema(errorBodySchema);
@@ -124,20 +142,33 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       message: errorMessage(apiErr, req.headers['accept-language']),
     };
     if (apiErr.details !== undefined) body.details = apiErr.details;
-    if (apiErr.statusCode === 429 && typeof (apiErr.details as { retryAfterSeconds?: unknown })?.retryAfterSeconds === 'number') {
-      void reply.header('retry-after', String((apiErr.details as { retryAfterSeconds: number }).retryAfterSeconds));
+    if (
+      apiErr.statusCode === 429 &&
+      typeof (apiErr.details as { retryAfterSeconds?: unknown })?.retryAfterSeconds === 'number'
+    ) {
+      void reply.header(
+        'retry-after',
+        String((apiErr.details as { retryAfterSeconds: number }).retryAfterSeconds),
+      );
     }
     return reply.code(apiErr.statusCode).type('application/json; charset=utf-8').send(body);
   });
   app.setNotFoundHandler((req, reply) => {
     const err = apiError('API_ERR_ROUTE_NOT_FOUND', { method: req.method, url: req.url.split('?')[0] });
     metrics.errors.inc({ code: err.code, status: '404' });
-    return reply.code(404).send({ code: err.code, message: errorMessage(err, req.headers['accept-language']), details: err.details });
+    return reply.code(404).send({
+      code: err.code,
+      message: errorMessage(err, req.headers['accept-language']),
+      details: err.details,
+    });
   });
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
-    metrics.requests.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    metrics.requests.observe(
+      { method: req.method, route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
   });
 
   await app.register(helmet, {
@@ -156,7 +187,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(cookie);
   await app.register(rateLimit, {
     global: false,
-    errorResponseBuilder: (_req, context) => apiError('API_ERR_RATE_LIMITED', { retryAfterSeconds: Math.ceil(context.ttl / 1000) }),
+    errorResponseBuilder: (_req, context) =>
+      apiError('API_ERR_RATE_LIMITED', { retryAfterSeconds: Math.ceil(context.ttl / 1000) }),
   });
   await app.register(swagger, {
     openapi: {
@@ -169,16 +201,36 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       },
       components: {
         securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', description: 'The `token` returned by POST /api/auth/login' },
-          cookieAuth: { type: 'apiKey', in: 'cookie', name: 'shidian_session', description: 'Unsafe methods also need the X-CSRF-Token header' },
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'The `token` returned by POST /api/auth/login',
+          },
+          cookieAuth: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'shidian_session',
+            description: 'Unsafe methods also need the X-CSRF-Token header',
+          },
         },
       },
       security: [{ bearerAuth: [] }, { cookieAuth: [] }],
     },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true, uiConfig: { deepLinking: false } });
-  app.get('/api/openapi.json', { schema: { hide: true }, config: { auth: 'none' } }, async () => app.swagger());
+  await app.register(swaggerUi, {
+    routePrefix: '/api/docs',
+    staticCSP: true,
+    uiConfig: { deepLinking: false },
+  });
+  app.get('/api/openapi.json', { schema: { hide: true }, config: { auth: 'none' } }, async () =>
+    app.swagger(),
+  );
+
+  if (options.printer === undefined) app.addHook('onClose', async () => ctx.printer.close());
 
   registerAuthentication(app, ctx);
 
@@ -191,9 +243,32 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   return app;
 }
 
+/** What deadlines do in years the holiday data does not cover yet (docs/calendar.md §1a). */
+export type UncoveredYears = 'refuse' | 'provisional';
+
 /**
- * The store's command runtime with the national statutory calendar (State Council holidays and
- * make-up days); what `buildApp` uses unless given one, and what a timer worker should share.
+ * The operator setting `SHIDIAN_UNCOVERED_YEARS` (`refuse` | `provisional`, default `provisional`):
+ * with `provisional`, a deadline reaching the year after the holiday data is computed with the
+ * statutory holidays only and flagged `provisional: true`; with `refuse` it is an incident.
+ *
+ * @throws Error for any other value (refuse to start rather than guess)
+ * @example uncoveredYearsSetting({ SHIDIAN_UNCOVERED_YEARS: 'refuse' }); // 'refuse'
+ */
+export function uncoveredYearsSetting(env: Readonly<Record<string, string | undefined>> = process.env): UncoveredYears {
+  const v = env['SHIDIAN_UNCOVERED_YEARS']?.trim();
+  if (v === undefined || v === '') return 'provisional';
+  if (v === 'refuse' || v === 'provisional') return v;
+  throw new Error(
+    `SHIDIAN_UNCOVERED_YEARS 只能是 refuse 或 provisional / must be refuse or provisional, got ${JSON.stringify(v)}`,
+  );
+}
+
+/**
+ * The store's command runtime: each deployment's deadlines use that pilot's calendar (the State
+ * Council holidays and make-up days plus the bundle's local rest days, workdays and years, resolved
+ * once per deployment), with years past the holiday data handled as `uncoveredYears` says (default:
+ * the `SHIDIAN_UNCOVERED_YEARS` setting, itself `provisional` by default). What `buildApp` uses unless
+ * given one, and what a timer worker should share.
  *
  * @example
  * ```ts
@@ -202,9 +277,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
  * new TimerWorker(store.db, runtime).start();
  * ```
  */
-export function createRuntime(store: AppStore, now?: () => Date): CommandRuntime {
+export function createRuntime(
+  store: AppStore,
+  now?: () => Date,
+  uncoveredYears: UncoveredYears = uncoveredYearsSetting(),
+): CommandRuntime {
   return new CommandRuntime(store.db, {
-    calendar: deadlineCalendar(createCalendar()),
+    // the fallback for a runtime asked about no deployment (never used by the routes)
+    calendar: deadlineCalendar(createCalendar({ uncoveredYears })),
+    deploymentCalendars: { uncoveredYears },
     ...(now === undefined ? {} : { clock: now }),
   });
 }

@@ -45,7 +45,8 @@ function presentedToken(req: FastifyRequest): { token: string; via: 'cookie' | '
   const header = req.headers.authorization;
   if (typeof header === 'string' && header.length > 0) {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (m === null || m[1] === undefined) throw apiError('API_ERR_UNAUTHENTICATED', { reason: 'authorization header is not a bearer token' });
+    if (m === null || m[1] === undefined)
+      throw apiError('API_ERR_UNAUTHENTICATED', { reason: 'authorization header is not a bearer token' });
     return { token: m[1], via: 'bearer' };
   }
   const cookie = req.cookies[SESSION_COOKIE];
@@ -59,11 +60,18 @@ export function registerAuthentication(app: FastifyInstance, ctx: AppContext): v
   app.decorateRequest('sessionToken', null);
   app.addHook('onRequest', async (req) => {
     const url = req.routeOptions.url;
-    if (url === undefined || req.routeOptions.config.auth === 'none' || url === '/api/docs' || url.startsWith('/api/docs/')) return;
+    if (
+      url === undefined ||
+      req.routeOptions.config.auth === 'none' ||
+      url === '/api/docs' ||
+      url.startsWith('/api/docs/')
+    )
+      return;
     const presented = presentedToken(req);
     if (presented === null) throw apiError('API_ERR_UNAUTHENTICATED');
     const found = await resolveSession(ctx.store.db, presented.token, ctx.now());
-    if (!found.ok) throw apiError(found.reason === 'expired' ? 'API_ERR_TOKEN_EXPIRED' : 'API_ERR_UNAUTHENTICATED');
+    if (!found.ok)
+      throw apiError(found.reason === 'expired' ? 'API_ERR_TOKEN_EXPIRED' : 'API_ERR_UNAUTHENTICATED');
     if (presented.via === 'cookie' && !SAFE_METHODS.has(req.method)) {
       const header = req.headers[CSRF_HEADER];
       if (typeof header !== 'string' || !csrfMatches(presented.token, header)) throw apiError('API_ERR_CSRF');

@@ -21,7 +21,12 @@ export const MAX_FILE_BYTES = 5 * 1024 * 1024;
 export const MAX_TOTAL_BYTES = 50 * 1024 * 1024;
 
 /** Media types accepted for archive uploads. */
-export const ARCHIVE_MEDIA_TYPES = ['application/zip', 'application/x-tar', 'application/gzip', 'application/x-gzip'] as const;
+export const ARCHIVE_MEDIA_TYPES = [
+  'application/zip',
+  'application/x-tar',
+  'application/gzip',
+  'application/x-gzip',
+] as const;
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -61,7 +66,11 @@ function stripCommonRoot(files: Map<string, string>): Record<string, string> {
   const hasRootManifest = paths.some((p) => /^pilot\.(ya?ml|json)$/.test(p));
   const first = paths[0]?.split('/')[0];
   const prefix = first === undefined ? '' : `${first}/`;
-  const strip = !hasRootManifest && paths.length > 0 && paths.every((p) => p.startsWith(prefix)) && paths.some((p) => /^pilot\.(ya?ml|json)$/.test(p.slice(prefix.length)));
+  const strip =
+    !hasRootManifest &&
+    paths.length > 0 &&
+    paths.every((p) => p.startsWith(prefix)) &&
+    paths.some((p) => /^pilot\.(ya?ml|json)$/.test(p.slice(prefix.length)));
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [p, text] of files) out[strip ? p.slice(prefix.length) : p] = text;
   return out;
@@ -87,7 +96,8 @@ export function filesFromArchive(mediaType: string, body: Buffer): Record<string
         },
       });
     } catch (e) {
-      if (e instanceof Error && 'code' in e && (e as { code: unknown }).code === 'API_ERR_BAD_ARCHIVE') throw e;
+      if (e instanceof Error && 'code' in e && (e as { code: unknown }).code === 'API_ERR_BAD_ARCHIVE')
+        throw e;
       return bad('not a readable zip file');
     }
     for (const [name, data] of Object.entries(entries)) addFile(out, name, data, total);
@@ -101,7 +111,8 @@ export function filesFromArchive(mediaType: string, body: Buffer): Record<string
       }
     }
     if (tar.byteLength < 512 || tar.toString('latin1', 257, 262) !== 'ustar') {
-      if (!(tar.byteLength >= 512 && tar.subarray(0, 512).some((b) => b !== 0))) bad('not a readable tar file');
+      if (!(tar.byteLength >= 512 && tar.subarray(0, 512).some((b) => b !== 0)))
+        bad('not a readable tar file');
       if (tar.toString('latin1', 257, 262) !== 'ustar') bad('not a ustar tar file');
     }
     let items: Array<{ name: string; type?: string; data?: Uint8Array }>;

@@ -21,9 +21,30 @@ export interface DemoCaseTarget {
 }
 
 const SAMPLES = [
-  { name: '张某某', category: 'labour-social-security', kind: 'request', summary: '要求支付拖欠的工资', facts: '2025年在某建筑工地务工，工资三个月未结清。', reasons: '已多次与项目部协商未果。' },
-  { name: '李某某', category: 'land-expropriation', kind: 'request', summary: '要求落实征地补偿', facts: '承包地于2024年被征收，补偿款尚未到位。', reasons: '补偿标准已公示，应按期发放。' },
-  { name: '王某某', category: 'environment', kind: 'opinion', summary: '反映夜间施工噪声扰民', facts: '小区旁工地夜间十点后仍在施工。', reasons: '影响居民休息。' },
+  {
+    name: '张某某',
+    category: 'labour-social-security',
+    kind: 'request',
+    summary: '要求支付拖欠的工资',
+    facts: '2025年在某建筑工地务工，工资三个月未结清。',
+    reasons: '已多次与项目部协商未果。',
+  },
+  {
+    name: '李某某',
+    category: 'land-expropriation',
+    kind: 'request',
+    summary: '要求落实征地补偿',
+    facts: '承包地于2024年被征收，补偿款尚未到位。',
+    reasons: '补偿标准已公示，应按期发放。',
+  },
+  {
+    name: '王某某',
+    category: 'environment',
+    kind: 'opinion',
+    summary: '反映夜间施工噪声扰民',
+    facts: '小区旁工地夜间十点后仍在施工。',
+    reasons: '影响居民休息。',
+  },
 ] as const;
 
 function daysAgo(n: number): string {
@@ -32,7 +53,11 @@ function daysAgo(n: number): string {
 
 /** Registers the demo cases of one pilot; returns how many were registered. */
 export async function seedDemoCases(app: FastifyInstance, target: DemoCaseTarget): Promise<number> {
-  const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: `${target.countyId}.registrar`, password: target.password } });
+  const login = await app.inject({
+    method: 'POST',
+    url: '/api/auth/login',
+    payload: { username: `${target.countyId}.registrar`, password: target.password },
+  });
   if (login.statusCode !== 200) return 0;
   const headers = { authorization: `Bearer ${(login.json() as { token: string }).token}` };
   let n = 0;
@@ -52,7 +77,10 @@ export async function seedDemoCases(app: FastifyInstance, target: DemoCaseTarget
       payload: { pilotId: target.pilotId, countyId: target.countyId, data, title: s.summary },
     });
     if (res.statusCode !== 201) {
-      app.log.warn({ countyId: target.countyId, status: res.statusCode, body: res.body.slice(0, 500) }, 'demo case not registered');
+      app.log.warn(
+        { countyId: target.countyId, status: res.statusCode, body: res.body.slice(0, 500) },
+        'demo case not registered',
+      );
       continue;
     }
     n += 1;

@@ -6,8 +6,10 @@
  * form schemas as the pilot's next version, in one transaction. Deploying identical content again
  * returns the existing deployment (`created: false`).
  *
- * Written in the server against the store's `Database` types (the store has no deployment
- * repository yet).
+ * Written in the server against the store's `Database` types rather than with the store's
+ * `deploy()`: that one recompiles the BPMN files on their own, without the manifest's stage map and
+ * platform files that `validateBundle` applies, so the graphs stored here are the ones validation
+ * approved. Like `deploy()`, it appends `deployment.created` to the county's audit chain.
  *
  * @example
  * ```ts
@@ -17,7 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { json, type Database } from '@shidian/store';
+import { appendCountyAudit, json, type Database } from '@shidian/store';
 import { bundleFromFiles, readPlatformFile, validateBundle, type Problem } from '@shidian/pilot';
 
 /** Input of {@link deployBundle}. */
@@ -32,7 +34,13 @@ export interface DeployInput {
 
 /** Result of {@link deployBundle}. */
 export type DeployResult =
-  | { readonly ok: true; readonly deploymentId: string; readonly version: number; readonly created: boolean; readonly problems: readonly Problem[] }
+  | {
+      readonly ok: true;
+      readonly deploymentId: string;
+      readonly version: number;
+      readonly created: boolean;
+      readonly problems: readonly Problem[];
+    }
   | { readonly ok: false; readonly problems: readonly Problem[] };
 
 /** What a deployment row's `bundle` column holds. */
@@ -82,7 +90,10 @@ export async function deployBundle(db: Kysely<Database>, input: DeployInput): Pr
           severity: 'error',
           file: report.manifestFile ?? 'pilot.yaml',
           element: '/id',
-          message: { zh: `清单中的试点标识 ${validated.manifest.id} 与地址中的 ${input.pilotId} 不一致`, en: `The manifest id ${validated.manifest.id} differs from the pilot id ${input.pilotId} in the URL` },
+          message: {
+            zh: `清单中的试点标识 ${validated.manifest.id} 与地址中的 ${input.pilotId} 不一致`,
+            en: `The manifest id ${validated.manifest.id} differs from the pilot id ${input.pilotId} in the URL`,
+          },
         } as Problem,
       ],
     };
@@ -98,11 +109,19 @@ export async function deployBundle(db: Kysely<Database>, input: DeployInput): Pr
   return db.transaction().execute(async (trx) => {
     await trx
       .insertInto('pilots')
-      .values({ county_id: input.countyId, pilot_id: input.pilotId, name, description, created_at: input.now })
+      .values({
+        county_id: input.countyId,
+        pilot_id: input.pilotId,
+        name,
+        description,
+        created_at: input.now,
+      })
       .onConflict((oc) => oc.columns(['county_id', 'pilot_id']).doUpdateSet({ name, description }))
       .execute();
     // Serialise deployments of one pilot: lock its row.
-    await sql`SELECT 1 FROM pilots WHERE county_id = ${input.countyId} AND pilot_id = ${input.pilotId} FOR UPDATE`.execute(trx);
+    await sql`SELECT 1 FROM pilots WHERE county_id = ${input.countyId} AND pilot_id = ${input.pilotId} FOR UPDATE`.execute(
+      trx,
+    );
     const existing = await trx
       .selectFrom('deployments')
       .select(['deployment_id', 'version', 'pilot_id'])
@@ -122,22 +141,64 @@ export async function deployBundle(db: Kysely<Database>, input: DeployInput): Pr
     const stored: StoredBundle = { files, manifest: validated.manifest };
     await trx
       .insertInto('deployments')
-      .values({ county_id: input.countyId, deployment_id: deploymentId, pilot_id: input.pilotId, version, bundle: json(stored), created_by: input.userId, created_at: input.now })
+      .values({
+        county_id: input.countyId,
+        deployment_id: deploymentId,
+        pilot_id: input.pilotId,
+        version,
+        bundle: json(stored),
+        created_by: input.userId,
+        created_at: input.now,
+      })
       .execute();
     const graphs = [...validated.graphs];
     if (graphs.length > 0) {
       await trx
         .insertInto('deployment_processes')
-        .values(graphs.map(([processId, graph]) => ({ county_id: input.countyId, deployment_id: deploymentId, process_id: processId, graph: json(graph) })))
+        .values(
+          graphs.map(([processId, graph]) => ({
+            county_id: input.countyId,
+            deployment_id: deploymentId,
+            process_id: processId,
+            graph: json(graph),
+          })),
+        )
         .execute();
     }
     if (forms.length > 0) {
       await trx
         .insertInto('deployment_forms')
-        .values(forms.map((f) => ({ county_id: input.countyId, deployment_id: deploymentId, form_id: f.id, schema: json(f.schema) })))
+        .values(
+          forms.map((f) => ({
+            county_id: input.countyId,
+            deployment_id: deploymentId,
+            form_id: f.id,
+            schema: json(f.schema),
+          })),
+        )
         .execute();
     }
-    await trx.updateTable('pilots').set({ active_deployment_id: deploymentId }).where('county_id', '=', input.countyId).where('pilot_id', '=', input.pilotId).execute();
+    await trx
+      .updateTable('pilots')
+      .set({ active_deployment_id: deploymentId })
+      .where('county_id', '=', input.countyId)
+      .where('pilot_id', '=', input.pilotId)
+      .execute();
+    // The county's audit chain records every deployment (as the store's own `deploy` does).
+    await appendCountyAudit(trx, input.countyId, {
+      at: input.now,
+      actorId: input.userId,
+      actorKind: input.userId === null ? 'system' : 'user',
+      stage: null,
+      kind: 'deployment.created',
+      payload: {
+        deploymentId,
+        pilotId: input.pilotId,
+        version,
+        processIds: graphs.map(([id]) => id).sort(),
+        warnings: problems.length,
+      },
+    });
     return { ok: true as const, deploymentId, version, created: true, problems };
   });
 }

@@ -22,17 +22,41 @@ export interface ApiErrorSpec {
 
 /** Every error code of the HTTP API, with its status and messages. Documented in `docs/api.md`. */
 export const API_ERRORS = {
-  API_ERR_VALIDATION: { status: 400, zh: '请求格式不符合接口定义', en: 'The request does not match the API schema' },
-  API_ERR_MALFORMED_JSON: { status: 400, zh: '请求体不是合法的 JSON', en: 'The request body is not valid JSON' },
-  API_ERR_PROTOTYPE_POISONING: { status: 400, zh: '请求体包含被禁止的键（__proto__ / constructor）', en: 'The request body contains a forbidden key (__proto__ / constructor)' },
+  API_ERR_VALIDATION: {
+    status: 400,
+    zh: '请求格式不符合接口定义',
+    en: 'The request does not match the API schema',
+  },
+  API_ERR_MALFORMED_JSON: {
+    status: 400,
+    zh: '请求体不是合法的 JSON',
+    en: 'The request body is not valid JSON',
+  },
+  API_ERR_PROTOTYPE_POISONING: {
+    status: 400,
+    zh: '请求体包含被禁止的键（__proto__ / constructor）',
+    en: 'The request body contains a forbidden key (__proto__ / constructor)',
+  },
   API_ERR_BAD_CURSOR: { status: 400, zh: '分页游标无效', en: 'The paging cursor is invalid' },
   API_ERR_BAD_ARCHIVE: { status: 400, zh: '上传的压缩包无法读取', en: 'The uploaded archive cannot be read' },
-  API_ERR_BAD_IDEMPOTENCY_KEY: { status: 400, zh: 'Idempotency-Key 请求头无效', en: 'The Idempotency-Key header is invalid' },
+  API_ERR_BAD_IDEMPOTENCY_KEY: {
+    status: 400,
+    zh: 'Idempotency-Key 请求头无效',
+    en: 'The Idempotency-Key header is invalid',
+  },
   API_ERR_UNAUTHENTICATED: { status: 401, zh: '请先登录', en: 'Authentication is required' },
   API_ERR_INVALID_CREDENTIALS: { status: 401, zh: '用户名或密码错误', en: 'Wrong username or password' },
-  API_ERR_TOKEN_EXPIRED: { status: 401, zh: '登录已过期，请重新登录', en: 'The session has expired; log in again' },
+  API_ERR_TOKEN_EXPIRED: {
+    status: 401,
+    zh: '登录已过期，请重新登录',
+    en: 'The session has expired; log in again',
+  },
   API_ERR_CSRF: { status: 403, zh: '缺少或错误的 CSRF 令牌', en: 'Missing or wrong CSRF token' },
-  API_ERR_FORBIDDEN: { status: 403, zh: '当前角色无权执行此操作', en: 'Your role does not allow this action' },
+  API_ERR_FORBIDDEN: {
+    status: 403,
+    zh: '当前角色无权执行此操作',
+    en: 'Your role does not allow this action',
+  },
   API_ERR_ROUTE_NOT_FOUND: { status: 404, zh: '接口不存在', en: 'No such route' },
   API_ERR_PILOT_NOT_FOUND: { status: 404, zh: '试点不存在', en: 'No such pilot' },
   API_ERR_DEPLOYMENT_NOT_FOUND: { status: 404, zh: '部署版本不存在', en: 'No such deployment' },
@@ -41,17 +65,49 @@ export const API_ERRORS = {
   API_ERR_TASK_NOT_FOUND: { status: 404, zh: '待办任务不存在', en: 'No such task' },
   API_ERR_NOTICE_NOT_FOUND: { status: 404, zh: '告知书不存在', en: 'No such notice' },
   API_ERR_PROCESS_NOT_FOUND: { status: 404, zh: '流程不存在', en: 'No such process in the deployment' },
-  API_ERR_IDEMPOTENCY_CONFLICT: { status: 409, zh: '同一 Idempotency-Key 已用于不同的请求', en: 'The Idempotency-Key was already used for a different request' },
-  API_ERR_TASK_STATE: { status: 409, zh: '任务当前状态不允许此操作', en: 'The task is not in a state that allows this action' },
-  API_ERR_CASE_STATE: { status: 409, zh: '事项当前状态不允许此操作', en: 'The case is not in a state that allows this action' },
-  API_ERR_CONFLICT: { status: 409, zh: '与其他修改冲突，请刷新后重试', en: 'Conflicting concurrent change; reload and retry' },
+  API_ERR_IDEMPOTENCY_CONFLICT: {
+    status: 409,
+    zh: '同一 Idempotency-Key 已用于不同的请求',
+    en: 'The Idempotency-Key was already used for a different request',
+  },
+  API_ERR_TASK_STATE: {
+    status: 409,
+    zh: '任务当前状态不允许此操作',
+    en: 'The task is not in a state that allows this action',
+  },
+  API_ERR_CASE_STATE: {
+    status: 409,
+    zh: '事项当前状态不允许此操作',
+    en: 'The case is not in a state that allows this action',
+  },
+  API_ERR_CONFLICT: {
+    status: 409,
+    zh: '与其他修改冲突，请刷新后重试',
+    en: 'Conflicting concurrent change; reload and retry',
+  },
   API_ERR_BODY_TOO_LARGE: { status: 413, zh: '请求体过大', en: 'The request body is too large' },
   API_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, zh: '不支持的请求内容类型', en: 'Unsupported content type' },
-  API_ERR_DEPLOY_INVALID: { status: 422, zh: '试点配置包校验未通过，未部署', en: 'The pilot bundle has problems and was not deployed' },
+  API_ERR_DEPLOY_INVALID: {
+    status: 422,
+    zh: '试点配置包校验未通过，未部署',
+    en: 'The pilot bundle has problems and was not deployed',
+  },
   API_ERR_FORM_INVALID: { status: 422, zh: '表单数据校验未通过', en: 'The form data is invalid' },
-  API_ERR_COMMAND_REJECTED: { status: 422, zh: '流程引擎拒绝了此操作', en: 'The process engine rejected the action' },
-  API_ERR_NOTICE_FORMAT: { status: 422, zh: '该告知书无法以此格式输出', en: 'The notice cannot be rendered in this format' },
-  API_ERR_RATE_LIMITED: { status: 429, zh: '请求过于频繁，请稍后再试', en: 'Too many requests; try again later' },
+  API_ERR_COMMAND_REJECTED: {
+    status: 422,
+    zh: '流程引擎拒绝了此操作',
+    en: 'The process engine rejected the action',
+  },
+  API_ERR_NOTICE_FORMAT: {
+    status: 422,
+    zh: '该告知书无法以此格式输出',
+    en: 'The notice cannot be rendered in this format',
+  },
+  API_ERR_RATE_LIMITED: {
+    status: 429,
+    zh: '请求过于频繁，请稍后再试',
+    en: 'Too many requests; try again later',
+  },
   API_ERR_INTERNAL: { status: 500, zh: '服务器内部错误', en: 'Internal server error' },
   API_ERR_UNAVAILABLE: { status: 503, zh: '服务暂不可用', en: 'Service unavailable' },
 } as const satisfies Record<string, ApiErrorSpec>;
@@ -120,10 +176,18 @@ const STORE_TO_API: Readonly<Record<string, ApiErrorCode>> = {
 };
 
 function engineStatusOf(code: string): number | undefined {
-  return Object.hasOwn(engineErrors, code) ? (engineErrors as Record<string, { status: number }>)[code]?.status : undefined;
+  return Object.hasOwn(engineErrors, code)
+    ? (engineErrors as Record<string, { status: number }>)[code]?.status
+    : undefined;
 }
 
-const CASE_STATE_ENGINE_CODES = new Set(['ENG_ERR_INSTANCE_ENDED', 'ENG_ERR_SUSPENDED', 'ENG_ERR_NOT_SUSPENDED', 'ENG_ERR_NO_STATE', 'ENG_ERR_ALREADY_STARTED']);
+const CASE_STATE_ENGINE_CODES = new Set([
+  'ENG_ERR_INSTANCE_ENDED',
+  'ENG_ERR_SUSPENDED',
+  'ENG_ERR_NOT_SUSPENDED',
+  'ENG_ERR_NO_STATE',
+  'ENG_ERR_ALREADY_STARTED',
+]);
 
 /**
  * The API error for an engine refusal (`STORE_ERR_ENGINE_REJECTED` carries the engine's code):
@@ -131,11 +195,16 @@ const CASE_STATE_ENGINE_CODES = new Set(['ENG_ERR_INSTANCE_ENDED', 'ENG_ERR_SUSP
  * a 409/404-class one → `API_ERR_CASE_STATE` (ended, suspended) or `API_ERR_TASK_STATE`; anything
  * else → `API_ERR_COMMAND_REJECTED`. `details.engineCode` always names the engine's reason.
  */
-export function engineRefusal(engineCode: string, engineStatus: number | undefined, details: Record<string, unknown>): ApiError {
+export function engineRefusal(
+  engineCode: string,
+  engineStatus: number | undefined,
+  details: Record<string, unknown>,
+): ApiError {
   const d = { ...details, engineCode };
   if (engineStatus === 403) return apiError('API_ERR_FORBIDDEN', d);
   if (CASE_STATE_ENGINE_CODES.has(engineCode)) return apiError('API_ERR_CASE_STATE', d);
-  if (engineStatus === 409 || engineCode === 'ENG_ERR_TASK_NOT_OPEN') return apiError('API_ERR_TASK_STATE', d);
+  if (engineStatus === 409 || engineCode === 'ENG_ERR_TASK_NOT_OPEN')
+    return apiError('API_ERR_TASK_STATE', d);
   return apiError('API_ERR_COMMAND_REJECTED', d);
 }
 const FOREIGN_CODE = /^[A-Z][A-Z0-9]*_ERR_[A-Z0-9_]+$/;
@@ -150,10 +219,20 @@ const FOREIGN_CODE = /^[A-Z][A-Z0-9]*_ERR_[A-Z0-9_]+$/;
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (typeof err !== 'object' || err === null) return apiError('API_ERR_INTERNAL');
-  const e = err as { code?: unknown; statusCode?: unknown; status?: unknown; validation?: unknown; message?: unknown; details?: unknown };
+  const e = err as {
+    code?: unknown;
+    statusCode?: unknown;
+    status?: unknown;
+    validation?: unknown;
+    message?: unknown;
+    details?: unknown;
+  };
   const code = typeof e.code === 'string' ? e.code : undefined;
   if (e.validation !== undefined) {
-    return apiError('API_ERR_VALIDATION', { errors: simplifyValidation(e.validation), context: (e as { validationContext?: unknown }).validationContext });
+    return apiError('API_ERR_VALIDATION', {
+      errors: simplifyValidation(e.validation),
+      context: (e as { validationContext?: unknown }).validationContext,
+    });
   }
   switch (code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -174,22 +253,35 @@ export function toApiError(err: unknown): ApiError {
   const message = typeof e.message === 'string' ? e.message : '';
   // secure-json-parse (used by fastify) throws SyntaxErrors for poisoned keys and bad JSON.
   if (err instanceof SyntaxError) {
-    return /prototype|constructor/i.test(message) ? apiError('API_ERR_PROTOTYPE_POISONING') : apiError('API_ERR_MALFORMED_JSON');
+    return /prototype|constructor/i.test(message)
+      ? apiError('API_ERR_PROTOTYPE_POISONING')
+      : apiError('API_ERR_MALFORMED_JSON');
   }
-  const status = typeof e.statusCode === 'number' ? e.statusCode : typeof e.status === 'number' ? e.status : undefined;
+  const status =
+    typeof e.statusCode === 'number' ? e.statusCode : typeof e.status === 'number' ? e.status : undefined;
   if (status === 429) return apiError('API_ERR_RATE_LIMITED');
   if (code !== undefined && FOREIGN_CODE.test(code) && !code.startsWith('FST_')) {
     if (isApiErrorCode(code)) return apiError(code, e.details);
     if (code === 'STORE_ERR_ENGINE_REJECTED') {
-      const d = (typeof e.details === 'object' && e.details !== null ? e.details : {}) as { engineCode?: unknown; engineMessage?: unknown };
+      const d = (typeof e.details === 'object' && e.details !== null ? e.details : {}) as {
+        engineCode?: unknown;
+        engineMessage?: unknown;
+      };
       const engineCode = typeof d.engineCode === 'string' ? d.engineCode : 'ENG_ERR_UNKNOWN';
-      return engineRefusal(engineCode, engineStatusOf(engineCode), typeof d.engineMessage === 'string' ? { engineMessage: d.engineMessage } : {});
+      return engineRefusal(
+        engineCode,
+        engineStatusOf(engineCode),
+        typeof d.engineMessage === 'string' ? { engineMessage: d.engineMessage } : {},
+      );
     }
     const mapped = STORE_TO_API[code];
     if (mapped !== undefined) return apiError(mapped, publicDetails(e.details));
-    const foreignStatus = status !== undefined && CLIENT_STATUSES.has(status) ? status : status === undefined ? 422 : undefined;
+    const foreignStatus =
+      status !== undefined && CLIENT_STATUSES.has(status) ? status : status === undefined ? 422 : undefined;
     if (foreignStatus !== undefined) return new ApiError(code, foreignStatus, e.details, message);
   }
+  if (status === 503 && code !== undefined && FOREIGN_CODE.test(code))
+    return apiError('API_ERR_UNAVAILABLE', { reason: code });
   if (status !== undefined && status === 413) return apiError('API_ERR_BODY_TOO_LARGE');
   if (status !== undefined && status === 415) return apiError('API_ERR_UNSUPPORTED_MEDIA_TYPE');
   if (status !== undefined && status >= 400 && status < 500 && code?.startsWith('FST_')) {
@@ -208,11 +300,13 @@ function publicDetails(details: unknown): unknown {
 
 function simplifyValidation(validation: unknown): unknown {
   if (!Array.isArray(validation)) return [];
-  return validation.slice(0, 20).map((v: { instancePath?: unknown; keyword?: unknown; params?: unknown; message?: unknown }) => ({
-    path: v.instancePath,
-    keyword: v.keyword,
-    params: v.params,
-  }));
+  return validation
+    .slice(0, 20)
+    .map((v: { instancePath?: unknown; keyword?: unknown; params?: unknown; message?: unknown }) => ({
+      path: v.instancePath,
+      keyword: v.keyword,
+      params: v.params,
+    }));
 }
 
 /** The message of a code in the language the client asked for (zh-CN unless `Accept-Language` prefers English). */

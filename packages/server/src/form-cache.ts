@@ -48,7 +48,9 @@ export class FormCache {
       .executeTakeFirst();
     if (row === undefined) return undefined;
     const schema = row.schema as { $id?: unknown };
-    const shared = Object.fromEntries(Object.entries(platformSchemas()).filter(([, doc]) => doc.$id === undefined || doc.$id !== schema.$id));
+    const shared = Object.fromEntries(
+      Object.entries(platformSchemas()).filter(([, doc]) => doc.$id === undefined || doc.$id !== schema.$id),
+    );
     return compileForm(row.schema as Parameters<typeof compileForm>[0], { shared });
   }
 }

@@ -9,7 +9,13 @@
  * await app.listen({ port: 3000, host: '127.0.0.1' });
  * ```
  */
-export { buildApp, createRuntime, type BuildAppOptions } from './app.js';
+export {
+  buildApp,
+  createRuntime,
+  uncoveredYearsSetting,
+  type BuildAppOptions,
+  type UncoveredYears,
+} from './app.js';
 export { API_ERRORS, ApiError, apiError, toApiError, type ApiErrorCode, type ErrorBody } from './errors.js';
 export { hashPassword, verifyPassword, DEFAULT_SCRYPT_COST, type ScryptCost } from './password.js';
 export { ROLES, type Role, type Principal, type Membership } from './access.js';

@@ -37,7 +37,9 @@ function assertNoPoison(root: unknown): void {
       continue;
     }
     if (Object.hasOwn(node, '__proto__')) throw apiError('API_ERR_PROTOTYPE_POISONING', { key: '__proto__' });
-    const ctor = Object.hasOwn(node, 'constructor') ? (node as Record<string, unknown>)['constructor'] : undefined;
+    const ctor = Object.hasOwn(node, 'constructor')
+      ? (node as Record<string, unknown>)['constructor']
+      : undefined;
     if (typeof ctor === 'object' && ctor !== null && Object.hasOwn(ctor, 'prototype')) {
       throw apiError('API_ERR_PROTOTYPE_POISONING', { key: 'constructor.prototype' });
     }

@@ -76,7 +76,11 @@ export function createMetrics(options: { defaults?: boolean } = {}): ServerMetri
     help: 'How many seconds the oldest due, unfired timer is late',
     registers: [registry],
   });
-  const dueTimers = new Gauge({ name: 'shidian_due_timers', help: 'Due timers not yet fired', registers: [registry] });
+  const dueTimers = new Gauge({
+    name: 'shidian_due_timers',
+    help: 'Due timers not yet fired',
+    registers: [registry],
+  });
   return {
     registry,
     requests,
@@ -85,7 +89,8 @@ export function createMetrics(options: { defaults?: boolean } = {}): ServerMetri
     timerLateness,
     setScrape(samples) {
       openTasks.reset();
-      for (const state of ['none', 'normal', 'warning', 'overdue']) openTasks.set({ deadline_state: state }, samples.openTasks[state] ?? 0);
+      for (const state of ['none', 'normal', 'warning', 'overdue'])
+        openTasks.set({ deadline_state: state }, samples.openTasks[state] ?? 0);
       for (const [state, n] of Object.entries(samples.openTasks)) openTasks.set({ deadline_state: state }, n);
       timerBacklog.set(samples.timerBacklogSeconds);
       dueTimers.set(samples.dueTimers);

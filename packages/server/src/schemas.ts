@@ -12,7 +12,8 @@
 export const errorBodySchema = {
   $id: 'ErrorBody',
   type: 'object',
-  description: 'An error: stable `code` (see docs/api.md), a message in zh-CN or English (Accept-Language), optional details',
+  description:
+    'An error: stable `code` (see docs/api.md), a message in zh-CN or English (Accept-Language), optional details',
   required: ['code', 'message'],
   properties: {
     code: { type: 'string', example: 'API_ERR_CASE_NOT_FOUND' },
@@ -37,13 +38,20 @@ export const AUTHED: ErrorStatus[] = [400, 401, 403, 429];
 export const uuid = { type: 'string', format: 'uuid' } as const;
 
 /** An identifier chosen by people (county, unit, pilot, process ids). */
-export const slug = { type: 'string', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' } as const;
+export const slug = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 100,
+  pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$',
+} as const;
 
 /** An ISO 8601 timestamp. */
 export const timestamp = { type: 'string', format: 'date-time' } as const;
 
 /** A nullable timestamp. */
-export const nullableTimestamp = { anyOf: [{ type: 'string', format: 'date-time' }, { type: 'null' }] } as const;
+export const nullableTimestamp = {
+  anyOf: [{ type: 'string', format: 'date-time' }, { type: 'null' }],
+} as const;
 
 /** A nullable string. */
 export const nullableString = { anyOf: [{ type: 'string' }, { type: 'null' }] } as const;

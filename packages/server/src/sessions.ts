@@ -46,7 +46,13 @@ export async function createSession(
 ): Promise<NewSession> {
   const token = `sd_${randomBytes(32).toString('base64url')}`;
   const expiresAt = new Date(now.getTime() + ttlSeconds * 1000);
-  await store.sessions.create({ token, userId: user.user_id, countyId: user.county_id, kind: 'session', expiresAt });
+  await store.sessions.create({
+    token,
+    userId: user.user_id,
+    countyId: user.county_id,
+    kind: 'session',
+    expiresAt,
+  });
   return { token, csrfToken: csrfTokenFor(token), expiresAt };
 }
 
@@ -93,9 +99,16 @@ export async function resolveSession(db: Kysely<Database>, token: string, now: D
   if (row === undefined) return { ok: false, reason: 'unknown' };
   if (row.revoked_at !== null) return { ok: false, reason: 'revoked' };
   if (row.disabled) return { ok: false, reason: 'disabled' };
-  if (row.expires_at !== null && new Date(row.expires_at).getTime() <= now.getTime()) return { ok: false, reason: 'expired' };
-  const raw = typeof row.memberships === 'string' ? (JSON.parse(row.memberships) as SessionRow['memberships']) : row.memberships;
-  const provinceCounties = typeof row.province_counties === 'string' ? (JSON.parse(row.province_counties) as string[]) : row.province_counties;
+  if (row.expires_at !== null && new Date(row.expires_at).getTime() <= now.getTime())
+    return { ok: false, reason: 'expired' };
+  const raw =
+    typeof row.memberships === 'string'
+      ? (JSON.parse(row.memberships) as SessionRow['memberships'])
+      : row.memberships;
+  const provinceCounties =
+    typeof row.province_counties === 'string'
+      ? (JSON.parse(row.province_counties) as string[])
+      : row.province_counties;
   const memberships: Membership[] = [];
   const provinces: string[] = [];
   for (const m of Array.isArray(raw) ? raw : []) {

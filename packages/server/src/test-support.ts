@@ -24,19 +24,20 @@ export const TEST_COST: ScryptCost = { log2N: 10, r: 8, p: 1 };
 export const TEST_PASSWORD = 'Test-Passw0rd!';
 
 /** Fixture users: username → grants (county, unit, role). */
-export const TEST_USERS: Readonly<Record<string, readonly { county: string; unit?: string; role: Role }[]>> = {
-  'huian.registrar': [{ county: 'huian', unit: 'xfj', role: 'registrar' }],
-  'huian.handler': [{ county: 'huian', unit: 'xfj', role: 'handler' }],
-  'huian.reviewer': [{ county: 'huian', unit: 'xfj', role: 'reviewer' }],
-  'huian.leader': [{ county: 'huian', role: 'leader' }],
-  'huian.supervisor': [{ county: 'huian', role: 'supervisor' }],
-  'huian.admin': [{ county: 'huian', role: 'pilot-admin' }],
-  'anxi.registrar': [{ county: 'anxi', unit: 'xfj', role: 'registrar' }],
-  'anxi.admin': [{ county: 'anxi', role: 'pilot-admin' }],
-  'fj.reader': [{ county: 'fj', role: 'province_reader' }],
-  'zj.reader': [{ county: 'zj', role: 'province_reader' }],
-  'lonely': [],
-};
+export const TEST_USERS: Readonly<Record<string, readonly { county: string; unit?: string; role: Role }[]>> =
+  {
+    'huian.registrar': [{ county: 'huian', unit: 'xfj', role: 'registrar' }],
+    'huian.handler': [{ county: 'huian', unit: 'xfj', role: 'handler' }],
+    'huian.reviewer': [{ county: 'huian', unit: 'xfj', role: 'reviewer' }],
+    'huian.leader': [{ county: 'huian', role: 'leader' }],
+    'huian.supervisor': [{ county: 'huian', role: 'supervisor' }],
+    'huian.admin': [{ county: 'huian', role: 'pilot-admin' }],
+    'anxi.registrar': [{ county: 'anxi', unit: 'xfj', role: 'registrar' }],
+    'anxi.admin': [{ county: 'anxi', role: 'pilot-admin' }],
+    'fj.reader': [{ county: 'fj', role: 'province_reader' }],
+    'zj.reader': [{ county: 'zj', role: 'province_reader' }],
+    lonely: [],
+  };
 
 /** A running test app with helpers. */
 export interface TestApp {
@@ -66,16 +67,33 @@ export async function seedWorld(store: Store): Promise<Map<string, string>> {
   await store.counties.create({ countyId: 'huian', name: '惠安县', shortName: '惠安', parentId: 'fj' });
   await store.counties.create({ countyId: 'anxi', name: '安溪县', shortName: '安溪', parentId: 'fj' });
   await store.counties.create({ countyId: 'yiwu', name: '义乌市', shortName: '义乌', parentId: 'zj' });
-  for (const c of ['huian', 'anxi', 'yiwu']) await store.units.create({ countyId: c, unitId: 'xfj', name: '信访局', kind: 'petition-bureau' });
+  for (const c of ['huian', 'anxi', 'yiwu'])
+    await store.units.create({ countyId: c, unitId: 'xfj', name: '信访局', kind: 'petition-bureau' });
   const hash = await hashPassword(TEST_PASSWORD, TEST_COST);
   const ids = new Map<string, string>();
   for (const [username, grants] of Object.entries(TEST_USERS)) {
     const home = grants[0]?.county ?? 'huian';
-    const u = await store.users.create({ countyId: home, username, displayName: username, passwordHash: hash });
+    const u = await store.users.create({
+      countyId: home,
+      username,
+      displayName: username,
+      passwordHash: hash,
+    });
     ids.set(username, u.user_id);
-    for (const g of grants) await store.memberships.grant({ countyId: g.county, userId: u.user_id, unitId: g.unit ?? null, role: g.role });
+    for (const g of grants)
+      await store.memberships.grant({
+        countyId: g.county,
+        userId: u.user_id,
+        unitId: g.unit ?? null,
+        role: g.role,
+      });
   }
-  const d = await store.users.create({ countyId: 'huian', username: 'huian.gone', displayName: 'gone', passwordHash: hash });
+  const d = await store.users.create({
+    countyId: 'huian',
+    username: 'huian.gone',
+    displayName: 'gone',
+    passwordHash: hash,
+  });
   await store.memberships.grant({ countyId: 'huian', userId: d.user_id, role: 'registrar' });
   await store.users.disable(d.user_id);
   ids.set('huian.gone', d.user_id);
@@ -86,12 +104,22 @@ export async function seedWorld(store: Store): Promise<Map<string, string>> {
 export async function startTestApp(options: Partial<BuildAppOptions> = {}): Promise<TestApp> {
   const { store, drop } = await openTestStore();
   const ids = await seedWorld(store);
-  const app = await buildApp({ store, cookieSecure: true, loginRateLimit: { max: 10_000, timeWindowMs: 60_000 }, ...options });
+  const app = await buildApp({
+    store,
+    cookieSecure: true,
+    loginRateLimit: { max: 10_000, timeWindowMs: 60_000 },
+    passwordCost: TEST_COST,
+    ...options,
+  });
   const tokens = new Map<string, string>();
   const token = async (username: string): Promise<string> => {
     const known = tokens.get(username);
     if (known !== undefined) return known;
-    const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password: TEST_PASSWORD } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username, password: TEST_PASSWORD },
+    });
     if (res.statusCode !== 200) throw new Error(`login ${username}: ${res.statusCode} ${res.body}`);
     const t = (res.json() as { token: string }).token;
     tokens.set(username, t);

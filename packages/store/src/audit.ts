@@ -111,7 +111,11 @@ export async function appendAudit(
 /**
  * Appends one event to a county's own chain (`chain = 'county'`: deployments, user changes …).
  */
-export async function appendCountyAudit(db: Kysely<Database>, countyId: string, event: AuditInput): Promise<ChainHead> {
+export async function appendCountyAudit(
+  db: Kysely<Database>,
+  countyId: string,
+  event: AuditInput,
+): Promise<ChainHead> {
   const last = await db
     .selectFrom('audit_events')
     .select(['seq', 'hash'])
@@ -120,7 +124,12 @@ export async function appendCountyAudit(db: Kysely<Database>, countyId: string, 
     .orderBy('seq', 'desc')
     .limit(1)
     .executeTakeFirst();
-  return appendAudit(db, { countyId, chain: 'county', caseId: null }, last ?? { seq: 0, hash: GENESIS_HASH }, [event]);
+  return appendAudit(
+    db,
+    { countyId, chain: 'county', caseId: null },
+    last ?? { seq: 0, hash: GENESIS_HASH },
+    [event],
+  );
 }
 
 /** The first broken link found by {@link verifyAudit}. */
@@ -160,7 +169,11 @@ export async function verifyAudit(
   if (scope.caseId !== undefined && !isUuid(scope.caseId)) return { ok: true, chains: 0, events: 0 };
   if (scope.caseId !== undefined && scope.countyId === undefined) {
     // the primary key starts with county_id: find the case's county first
-    const c = await db.selectFrom('cases').select('county_id').where('case_id', '=', scope.caseId).executeTakeFirst();
+    const c = await db
+      .selectFrom('cases')
+      .select('county_id')
+      .where('case_id', '=', scope.caseId)
+      .executeTakeFirst();
     if (c === undefined) return { ok: true, chains: 0, events: 0 };
     scope = { ...scope, countyId: c.county_id };
   }
@@ -173,9 +186,16 @@ export async function verifyAudit(
     if (scope.caseId !== undefined) q = q.where('chain', '=', scope.caseId);
     if (after !== undefined) {
       const a = after;
-      q = q.where((eb) => eb(eb.refTuple('county_id', 'chain', 'seq'), '>', eb.tuple(a.county_id, a.chain, a.seq)));
+      q = q.where((eb) =>
+        eb(eb.refTuple('county_id', 'chain', 'seq'), '>', eb.tuple(a.county_id, a.chain, a.seq)),
+      );
     }
-    const page: AuditEventRow[] = await q.orderBy('county_id').orderBy('chain').orderBy('seq').limit(pageSize).execute();
+    const page: AuditEventRow[] = await q
+      .orderBy('county_id')
+      .orderBy('chain')
+      .orderBy('seq')
+      .limit(pageSize)
+      .execute();
     for (const e of page) {
       events += 1;
       const key = `${e.county_id}\u0000${e.chain}`;

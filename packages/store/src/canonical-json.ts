@@ -28,7 +28,8 @@ function normalise(value: unknown): unknown {
     }
     return out;
   }
-  if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError('canonical JSON: non-finite number');
+  if (typeof value === 'number' && !Number.isFinite(value))
+    throw new TypeError('canonical JSON: non-finite number');
   if (typeof value === 'bigint') return value.toString();
   return value;
 }

@@ -41,7 +41,12 @@ export interface CaseView {
  */
 export async function caseView(db: Kysely<Database>, countyId: string, caseId: string): Promise<CaseView> {
   if (!isUuid(caseId)) throw new StoreError('STORE_ERR_CASE_NOT_FOUND', { countyId, caseId });
-  const c = await db.selectFrom('cases').selectAll().where('county_id', '=', countyId).where('case_id', '=', caseId).executeTakeFirst();
+  const c = await db
+    .selectFrom('cases')
+    .selectAll()
+    .where('county_id', '=', countyId)
+    .where('case_id', '=', caseId)
+    .executeTakeFirst();
   if (c === undefined) throw new StoreError('STORE_ERR_CASE_NOT_FOUND', { countyId, caseId });
   const tasks = await db
     .selectFrom('tasks')
@@ -74,6 +79,9 @@ export async function caseView(db: Kysely<Database>, countyId: string, caseId: s
 }
 
 /** A store's runtime with the given options (convenience for servers and the CLI). */
-export function storeFor(store: Store, options: RuntimeOptions = {}): { store: Store; runtime: CommandRuntime } {
+export function storeFor(
+  store: Store,
+  options: RuntimeOptions = {},
+): { store: Store; runtime: CommandRuntime } {
   return { store, runtime: new CommandRuntime(store.db, options) };
 }

@@ -49,7 +49,8 @@ function tryCreate(path: string): boolean {
 export function lockDataDir(dataDir: string): DataDirLock {
   const path = `${resolve(dataDir)}.lock`;
   mkdirSync(dirname(path), { recursive: true });
-  if (heldHere.has(path)) throw new StoreError('STORE_ERR_DATA_DIR_LOCKED', { lockFile: path, pid: process.pid });
+  if (heldHere.has(path))
+    throw new StoreError('STORE_ERR_DATA_DIR_LOCKED', { lockFile: path, pid: process.pid });
   if (!tryCreate(path)) {
     let owner = NaN;
     try {

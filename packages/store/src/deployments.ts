@@ -51,7 +51,12 @@ export function deploymentIdOf(bundle: DeploymentBundle): string {
 
 /** Compiles every process of a bundle and checks its form references; throws coded errors. */
 export async function compileBundle(bundle: DeploymentBundle): Promise<ProcessGraph[]> {
-  if (typeof bundle !== 'object' || bundle === null || typeof bundle.processes !== 'object' || bundle.processes === null) {
+  if (
+    typeof bundle !== 'object' ||
+    bundle === null ||
+    typeof bundle.processes !== 'object' ||
+    bundle.processes === null
+  ) {
     throw new StoreError('STORE_ERR_DEPLOYMENT_INVALID', { reason: 'processes missing' });
   }
   const files = Object.entries(bundle.processes);
@@ -59,29 +64,44 @@ export async function compileBundle(bundle: DeploymentBundle): Promise<ProcessGr
   const forms = bundle.forms ?? {};
   const graphs: ProcessGraph[] = [];
   for (const [file, xml] of files) {
-    if (typeof xml !== 'string') throw new StoreError('STORE_ERR_DEPLOYMENT_INVALID', { file, reason: 'not BPMN XML text' });
+    if (typeof xml !== 'string')
+      throw new StoreError('STORE_ERR_DEPLOYMENT_INVALID', { file, reason: 'not BPMN XML text' });
     const result = await compileBpmn(xml);
     const errors = result.problems.filter((p) => p.severity === 'error');
     if (errors.length > 0) {
       throw new StoreError('STORE_ERR_DEPLOYMENT_INVALID', {
         file,
-        problems: errors.map((p) => ({ code: p.code, elementId: p.elementId, processId: p.processId, line: p.line })),
+        problems: errors.map((p) => ({
+          code: p.code,
+          elementId: p.elementId,
+          processId: p.processId,
+          line: p.line,
+        })),
       });
     }
     graphs.push(...executableProcesses(result));
   }
   const seen = new Set<string>();
   for (const g of graphs) {
-    if (seen.has(g.id)) throw new StoreError('STORE_ERR_DEPLOYMENT_INVALID', { reason: 'duplicate process id', processId: g.id });
+    if (seen.has(g.id))
+      throw new StoreError('STORE_ERR_DEPLOYMENT_INVALID', {
+        reason: 'duplicate process id',
+        processId: g.id,
+      });
     seen.add(g.id);
     for (const node of Object.values(g.nodes)) {
       const form = 'form' in node ? node.form : undefined;
       if (form !== undefined && !Object.hasOwn(forms, form.ref)) {
-        throw new StoreError('STORE_ERR_DEPLOYMENT_MISSING_FORM', { processId: g.id, elementId: node.id, form: form.ref });
+        throw new StoreError('STORE_ERR_DEPLOYMENT_MISSING_FORM', {
+          processId: g.id,
+          elementId: node.id,
+          form: form.ref,
+        });
       }
     }
   }
-  if (graphs.length === 0) throw new StoreError('STORE_ERR_DEPLOYMENT_INVALID', { reason: 'no executable process' });
+  if (graphs.length === 0)
+    throw new StoreError('STORE_ERR_DEPLOYMENT_INVALID', { reason: 'no executable process' });
   return graphs;
 }
 
@@ -91,17 +111,33 @@ export async function compileBundle(bundle: DeploymentBundle): Promise<ProcessGr
  */
 export async function createPilot(
   db: Kysely<Database>,
-  input: { readonly countyId: string; readonly pilotId: string; readonly name: string; readonly description?: string },
+  input: {
+    readonly countyId: string;
+    readonly pilotId: string;
+    readonly name: string;
+    readonly description?: string;
+  },
 ): Promise<Pilot> {
   try {
     return await db
       .insertInto('pilots')
-      .values({ county_id: input.countyId, pilot_id: input.pilotId, name: input.name, description: input.description ?? '' })
+      .values({
+        county_id: input.countyId,
+        pilot_id: input.pilotId,
+        name: input.name,
+        description: input.description ?? '',
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
   } catch (e) {
-    if (sqlState(e) === '23503') throw new StoreError('STORE_ERR_COUNTY_NOT_FOUND', { countyId: input.countyId }, { cause: e });
-    if (isUniqueViolation(e)) throw new StoreError('STORE_ERR_INVALID_INPUT', { reason: 'pilot exists', pilotId: input.pilotId }, { cause: e });
+    if (sqlState(e) === '23503')
+      throw new StoreError('STORE_ERR_COUNTY_NOT_FOUND', { countyId: input.countyId }, { cause: e });
+    if (isUniqueViolation(e))
+      throw new StoreError(
+        'STORE_ERR_INVALID_INPUT',
+        { reason: 'pilot exists', pilotId: input.pilotId },
+        { cause: e },
+      );
     throw e;
   }
 }
@@ -127,7 +163,8 @@ export async function deploy(db: Kysely<Database>, input: DeployInput): Promise<
       .where('pilot_id', '=', input.pilotId)
       .forUpdate()
       .executeTakeFirst();
-    if (pilot === undefined) throw new StoreError('STORE_ERR_PILOT_NOT_FOUND', { countyId: input.countyId, pilotId: input.pilotId });
+    if (pilot === undefined)
+      throw new StoreError('STORE_ERR_PILOT_NOT_FOUND', { countyId: input.countyId, pilotId: input.pilotId });
     const existing = await trx
       .selectFrom('deployments')
       .select(['version', 'pilot_id'])
@@ -136,7 +173,10 @@ export async function deploy(db: Kysely<Database>, input: DeployInput): Promise<
       .executeTakeFirst();
     if (existing !== undefined) {
       if (existing.pilot_id !== input.pilotId) {
-        throw new StoreError('STORE_ERR_DEPLOYMENT_INVALID', { reason: 'bundle already deployed by another pilot', pilotId: existing.pilot_id });
+        throw new StoreError('STORE_ERR_DEPLOYMENT_INVALID', {
+          reason: 'bundle already deployed by another pilot',
+          pilotId: existing.pilot_id,
+        });
       }
       if (input.activate ?? true) await activate(trx, input.countyId, input.pilotId, deploymentId);
       return { deploymentId, version: existing.version, created: false, processIds };
@@ -163,13 +203,27 @@ export async function deploy(db: Kysely<Database>, input: DeployInput): Promise<
       .execute();
     await trx
       .insertInto('deployment_processes')
-      .values(graphs.map((g) => ({ county_id: input.countyId, deployment_id: deploymentId, process_id: g.id, graph: json(g) })))
+      .values(
+        graphs.map((g) => ({
+          county_id: input.countyId,
+          deployment_id: deploymentId,
+          process_id: g.id,
+          graph: json(g),
+        })),
+      )
       .execute();
     const forms = Object.entries(input.bundle.forms ?? {});
     if (forms.length > 0) {
       await trx
         .insertInto('deployment_forms')
-        .values(forms.map(([formId, schema]) => ({ county_id: input.countyId, deployment_id: deploymentId, form_id: formId, schema: json(schema) })))
+        .values(
+          forms.map(([formId, schema]) => ({
+            county_id: input.countyId,
+            deployment_id: deploymentId,
+            form_id: formId,
+            schema: json(schema),
+          })),
+        )
         .execute();
     }
     if (input.activate ?? true) await activate(trx, input.countyId, input.pilotId, deploymentId);
@@ -185,7 +239,12 @@ export async function deploy(db: Kysely<Database>, input: DeployInput): Promise<
   });
 }
 
-async function activate(db: Kysely<Database>, countyId: string, pilotId: string, deploymentId: string): Promise<void> {
+async function activate(
+  db: Kysely<Database>,
+  countyId: string,
+  pilotId: string,
+  deploymentId: string,
+): Promise<void> {
   await db
     .updateTable('pilots')
     .set({ active_deployment_id: deploymentId })
@@ -195,14 +254,28 @@ async function activate(db: Kysely<Database>, countyId: string, pilotId: string,
 }
 
 /** A deployment row, or `STORE_ERR_DEPLOYMENT_NOT_FOUND` (also for another county's). */
-export async function getDeployment(db: Kysely<Database>, countyId: string, deploymentId: string): Promise<Deployment> {
-  const d = await db.selectFrom('deployments').selectAll().where('county_id', '=', countyId).where('deployment_id', '=', deploymentId).executeTakeFirst();
+export async function getDeployment(
+  db: Kysely<Database>,
+  countyId: string,
+  deploymentId: string,
+): Promise<Deployment> {
+  const d = await db
+    .selectFrom('deployments')
+    .selectAll()
+    .where('county_id', '=', countyId)
+    .where('deployment_id', '=', deploymentId)
+    .executeTakeFirst();
   if (d === undefined) throw new StoreError('STORE_ERR_DEPLOYMENT_NOT_FOUND', { countyId, deploymentId });
   return d;
 }
 
 /** The compiled graph of a process in a deployment, or `STORE_ERR_PROCESS_NOT_FOUND`. */
-export async function loadGraph(db: Kysely<Database>, countyId: string, deploymentId: string, processId: string): Promise<ProcessGraph> {
+export async function loadGraph(
+  db: Kysely<Database>,
+  countyId: string,
+  deploymentId: string,
+  processId: string,
+): Promise<ProcessGraph> {
   const row = await db
     .selectFrom('deployment_processes')
     .select('graph')
@@ -210,12 +283,18 @@ export async function loadGraph(db: Kysely<Database>, countyId: string, deployme
     .where('deployment_id', '=', deploymentId)
     .where('process_id', '=', processId)
     .executeTakeFirst();
-  if (row === undefined) throw new StoreError('STORE_ERR_PROCESS_NOT_FOUND', { countyId, deploymentId, processId });
+  if (row === undefined)
+    throw new StoreError('STORE_ERR_PROCESS_NOT_FOUND', { countyId, deploymentId, processId });
   return row.graph as ProcessGraph;
 }
 
 /** The form schema of a deployment, or `undefined`. */
-export async function loadForm(db: Kysely<Database>, countyId: string, deploymentId: string, formId: string): Promise<unknown> {
+export async function loadForm(
+  db: Kysely<Database>,
+  countyId: string,
+  deploymentId: string,
+  formId: string,
+): Promise<unknown> {
   const row = await db
     .selectFrom('deployment_forms')
     .select('schema')

@@ -18,7 +18,11 @@ interface ErrorSpec {
 
 /** Every store error code with its HTTP status and bilingual message. */
 export const STORE_ERRORS = {
-  STORE_ERR_DATA_DIR_LOCKED: { status: 503, zh: '嵌入式数据库目录已被另一个进程占用', en: 'the embedded database directory is locked by another process' },
+  STORE_ERR_DATA_DIR_LOCKED: {
+    status: 503,
+    zh: '嵌入式数据库目录已被另一个进程占用',
+    en: 'the embedded database directory is locked by another process',
+  },
   STORE_ERR_MIGRATION_FAILED: { status: 500, zh: '数据库迁移失败', en: 'database migration failed' },
   STORE_ERR_INVALID_INPUT: { status: 400, zh: '输入不合法', en: 'invalid input' },
   STORE_ERR_COUNTY_NOT_FOUND: { status: 404, zh: '县（区）不存在', en: 'county not found' },
@@ -32,20 +36,47 @@ export const STORE_ERRORS = {
   STORE_ERR_PILOT_NOT_FOUND: { status: 404, zh: '试点不存在', en: 'pilot not found' },
   STORE_ERR_DEPLOYMENT_NOT_FOUND: { status: 404, zh: '部署版本不存在', en: 'deployment not found' },
   STORE_ERR_DEPLOYMENT_INVALID: { status: 422, zh: '部署包不合法', en: 'invalid deployment bundle' },
-  STORE_ERR_DEPLOYMENT_MISSING_FORM: { status: 422, zh: '流程引用了部署包中不存在的表单', en: 'a process references a form missing from the bundle' },
+  STORE_ERR_DEPLOYMENT_MISSING_FORM: {
+    status: 422,
+    zh: '流程引用了部署包中不存在的表单',
+    en: 'a process references a form missing from the bundle',
+  },
   STORE_ERR_PROCESS_NOT_FOUND: { status: 404, zh: '流程不存在', en: 'process not found in the deployment' },
   STORE_ERR_CASE_NOT_FOUND: { status: 404, zh: '案件不存在', en: 'case not found' },
   STORE_ERR_TASK_NOT_FOUND: { status: 404, zh: '待办不存在', en: 'task not found' },
-  STORE_ERR_TASK_CLOSED: { status: 409, zh: '待办已办结或已取消', en: 'task is already completed or cancelled' },
-  STORE_ERR_CONFLICT: { status: 409, zh: '数据已被他人修改，请刷新后重试', en: 'concurrent change: reload and retry' },
-  STORE_ERR_STALE_VERSION: { status: 409, zh: '版本已过期，请刷新后重试', en: 'stale version: reload and retry' },
-  STORE_ERR_IDEMPOTENCY_MISMATCH: { status: 422, zh: '幂等键已用于不同的请求', en: 'idempotency key was used for a different request' },
-  STORE_ERR_ENGINE_REJECTED: { status: 422, zh: '流程引擎拒绝了该操作', en: 'the engine rejected the command' },
-  STORE_ERR_ATTACHMENT_TOO_LARGE: { status: 413, zh: '附件超过大小限制', en: 'attachment exceeds the size limit' },
+  STORE_ERR_TASK_CLOSED: {
+    status: 409,
+    zh: '待办已办结或已取消',
+    en: 'task is already completed or cancelled',
+  },
+  STORE_ERR_CONFLICT: {
+    status: 409,
+    zh: '数据已被他人修改，请刷新后重试',
+    en: 'concurrent change: reload and retry',
+  },
+  STORE_ERR_STALE_VERSION: {
+    status: 409,
+    zh: '版本已过期，请刷新后重试',
+    en: 'stale version: reload and retry',
+  },
+  STORE_ERR_IDEMPOTENCY_MISMATCH: {
+    status: 422,
+    zh: '幂等键已用于不同的请求',
+    en: 'idempotency key was used for a different request',
+  },
+  STORE_ERR_ENGINE_REJECTED: {
+    status: 422,
+    zh: '流程引擎拒绝了该操作',
+    en: 'the engine rejected the command',
+  },
+  STORE_ERR_ATTACHMENT_TOO_LARGE: {
+    status: 413,
+    zh: '附件超过大小限制',
+    en: 'attachment exceeds the size limit',
+  },
   STORE_ERR_ATTACHMENT_NOT_FOUND: { status: 404, zh: '附件不存在', en: 'attachment not found' },
   STORE_ERR_NOTICE_NOT_FOUND: { status: 404, zh: '告知书不存在', en: 'notice not found' },
   STORE_ERR_INVALID_CURSOR: { status: 400, zh: '分页游标不合法', en: 'invalid pagination cursor' },
-  STORE_ERR_AUDIT_IMMUTABLE: { status: 500, zh: '审计记录不可修改', en: 'audit events are append-only' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A stable store error code. */
@@ -100,4 +131,9 @@ export function isUniqueViolation(e: unknown, constraint?: string): boolean {
   if (sqlState(e) !== '23505') return false;
   if (constraint === undefined) return true;
   return typeof e === 'object' && e !== null && (e as { constraint?: unknown }).constraint === constraint;
+}
+
+/** SQLSTATE SD409 (`shidian_version_conflict()`): the case moved past the version a command was computed from. */
+export function isVersionConflict(e: unknown): boolean {
+  return sqlState(e) === 'SD409';
 }

@@ -14,14 +14,29 @@ let store: Store;
 beforeAll(async () => {
   store = await createTestStore();
   await seedCounties(store, ['huian']);
-  await generateOpenTasks(store.db, { counties: 2, perCounty: 600, groups: 4, now: NOW, assignee: 'u-me', deploymentId: deploymentIdOf(petitionBundle) });
+  await generateOpenTasks(store.db, {
+    counties: 2,
+    perCounty: 600,
+    groups: 4,
+    now: NOW,
+    assignee: 'u-me',
+    deploymentId: deploymentIdOf(petitionBundle),
+  });
   await sql`ANALYZE`.execute(store.db);
 });
 afterAll(async () => {
   await store.close();
 });
 
-const base: InboxQuery = { countyId: 'g000', userId: 'u-me', roles: [{ role: 'grp1', unitId: null }, { role: 'grp2', unitId: 'u2' }], now: NOW };
+const base: InboxQuery = {
+  countyId: 'g000',
+  userId: 'u-me',
+  roles: [
+    { role: 'grp1', unitId: null },
+    { role: 'grp2', unitId: 'u2' },
+  ],
+  now: NOW,
+};
 
 async function all(q: InboxQuery): Promise<InboxItem[]> {
   const out: InboxItem[] = [];
@@ -39,7 +54,11 @@ async function expected(q: InboxQuery): Promise<string[]> {
   // the same visibility rule, computed by hand from the rows
   const rows = await store.db
     .selectFrom('tasks')
-    .leftJoin('task_candidates', (j) => j.onRef('task_candidates.task_id', '=', 'tasks.task_id').onRef('task_candidates.county_id', '=', 'tasks.county_id'))
+    .leftJoin('task_candidates', (j) =>
+      j
+        .onRef('task_candidates.task_id', '=', 'tasks.task_id')
+        .onRef('task_candidates.county_id', '=', 'tasks.county_id'),
+    )
     .select(['tasks.task_id', 'tasks.assignee_id', 'tasks.unit_id', 'task_candidates.value'])
     .where('tasks.county_id', '=', q.countyId)
     .where('tasks.status', '=', 'open')
@@ -47,7 +66,13 @@ async function expected(q: InboxQuery): Promise<string[]> {
   const ids = new Set<string>();
   for (const r of rows) {
     if (r.assignee_id === q.userId) ids.add(r.task_id);
-    else if (r.assignee_id === null && q.roles!.some((m) => m.role === r.value && (m.unitId === null || r.unit_id === null || r.unit_id === m.unitId))) ids.add(r.task_id);
+    else if (
+      r.assignee_id === null &&
+      q.roles!.some(
+        (m) => m.role === r.value && (m.unitId === null || r.unit_id === null || r.unit_id === m.unitId),
+      )
+    )
+      ids.add(r.task_id);
   }
   return [...ids].sort();
 }
@@ -60,7 +85,10 @@ describe('inbox', () => {
     for (let i = 1; i < items.length; i++) {
       const a = items[i - 1]!;
       const b = items[i]!;
-      expect(a.dueAt!.getTime() < b.dueAt!.getTime() || (a.dueAt!.getTime() === b.dueAt!.getTime() && a.taskId < b.taskId)).toBe(true);
+      expect(
+        a.dueAt!.getTime() < b.dueAt!.getTime() ||
+          (a.dueAt!.getTime() === b.dueAt!.getTime() && a.taskId < b.taskId),
+      ).toBe(true);
     }
     expect(items.every((i) => i.caseNumber.startsWith('g000-'))).toBe(true);
   });
@@ -68,7 +96,9 @@ describe('inbox', () => {
   it('sorts by creation time and by priority with keyset pages that join up', async () => {
     const created = await all({ ...base, sort: 'created', limit: 50 });
     expect(created.map((i) => i.taskId).sort()).toEqual(await expected(base));
-    expect(created.every((x, i) => i === 0 || created[i - 1]!.createdAt.getTime() <= x.createdAt.getTime())).toBe(true);
+    expect(
+      created.every((x, i) => i === 0 || created[i - 1]!.createdAt.getTime() <= x.createdAt.getTime()),
+    ).toBe(true);
     const prio = await all({ ...base, sort: 'priority', limit: 50 });
     expect(prio.length).toBe(created.length);
     expect(prio.every((x, i) => i === 0 || prio[i - 1]!.priority >= x.priority)).toBe(true);
@@ -77,7 +107,9 @@ describe('inbox', () => {
   it('filters by stage, deadline state, due date, case number and petitioner name', async () => {
     const overdue = await all({ ...base, deadlineState: 'overdue' });
     expect(overdue.length).toBeGreaterThan(0);
-    expect(overdue.every((i) => i.deadlineState === 'overdue' && i.dueAt!.getTime() <= NOW.getTime())).toBe(true);
+    expect(overdue.every((i) => i.deadlineState === 'overdue' && i.dueAt!.getTime() <= NOW.getTime())).toBe(
+      true,
+    );
     const warning = await all({ ...base, deadlineState: 'warning' });
     expect(warning.every((i) => i.deadlineState === 'warning')).toBe(true);
     expect(warning.length).toBeGreaterThan(0);
@@ -85,7 +117,9 @@ describe('inbox', () => {
     expect(handling.length).toBeGreaterThan(0);
     expect(handling.every((i) => i.stage === 'handling')).toBe(true);
     const before = new Date(NOW.getTime() - 10 * 86_400_000);
-    expect((await all({ ...base, dueBefore: before })).every((i) => i.dueAt!.getTime() < before.getTime())).toBe(true);
+    expect(
+      (await all({ ...base, dueBefore: before })).every((i) => i.dueAt!.getTime() < before.getTime()),
+    ).toBe(true);
     const byNumber = await all({ ...base, caseNumber: 'g000-000002' });
     expect(byNumber.length).toBeGreaterThan(0);
     expect(byNumber.every((i) => i.caseNumber === 'g000-000002')).toBe(true);
@@ -108,22 +142,46 @@ describe('inbox', () => {
 
   it('shows tasks created by the runtime to their candidates, and nothing of another county', async () => {
     const rt = new CommandRuntime(store.db, { clock: () => NOW });
-    const s = await rt.startCase({ countyId: 'huian', pilotId: 'main', processId: 'petition', actor: registrar, responsibleUnitId: 'xfj' });
-    const mine = await inboxPage(store.db, { countyId: 'huian', userId: 'someone', roles: [{ role: 'registrar', unitId: null }], now: NOW });
+    const s = await rt.startCase({
+      countyId: 'huian',
+      pilotId: 'main',
+      processId: 'petition',
+      actor: registrar,
+      responsibleUnitId: 'xfj',
+    });
+    const mine = await inboxPage(store.db, {
+      countyId: 'huian',
+      userId: 'someone',
+      roles: [{ role: 'registrar', unitId: null }],
+      now: NOW,
+    });
     expect(mine.items.map((i) => i.taskId)).toContain(s.tasksCreated[0]);
-    const other = await inboxPage(store.db, { countyId: 'g000', userId: 'someone', roles: [{ role: 'registrar', unitId: null }], now: NOW });
+    const other = await inboxPage(store.db, {
+      countyId: 'g000',
+      userId: 'someone',
+      roles: [{ role: 'registrar', unitId: null }],
+      now: NOW,
+    });
     expect(other.items).toEqual([]);
   });
 
   it('given a forged cursor or a bad limit, then coded errors', async () => {
-    await expect(inboxPage(store.db, { ...base, cursor: 'garbage' })).rejects.toMatchObject({ code: 'STORE_ERR_INVALID_CURSOR' });
+    await expect(inboxPage(store.db, { ...base, cursor: 'garbage' })).rejects.toMatchObject({
+      code: 'STORE_ERR_INVALID_CURSOR',
+    });
     const p = await inboxPage(store.db, { ...base, limit: 5 });
-    await expect(inboxPage(store.db, { ...base, sort: 'created', cursor: p.nextCursor })).rejects.toMatchObject({ code: 'STORE_ERR_INVALID_CURSOR' });
-    await expect(inboxPage(store.db, { ...base, limit: 0 })).rejects.toMatchObject({ code: 'STORE_ERR_INVALID_INPUT' });
+    await expect(
+      inboxPage(store.db, { ...base, sort: 'created', cursor: p.nextCursor }),
+    ).rejects.toMatchObject({ code: 'STORE_ERR_INVALID_CURSOR' });
+    await expect(inboxPage(store.db, { ...base, limit: 0 })).rejects.toMatchObject({
+      code: 'STORE_ERR_INVALID_INPUT',
+    });
   });
 
   it('the page query is served by an index of open tasks, not a scan of the table', async () => {
-    const plan = await sql<{ 'QUERY PLAN': string }>`EXPLAIN ${inboxSql(base, base.roles!)}`.execute(store.db);
+    const plan = await sql<{ 'QUERY PLAN': string }>`EXPLAIN ${inboxSql(base, base.roles!)}`.execute(
+      store.db,
+    );
     const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
     expect(text).not.toMatch(/Seq Scan on tasks/);
     expect(text).toMatch(/tasks_open_|tasks_pkey/);

@@ -111,7 +111,12 @@ function decodeCursor(sort: InboxSort, cursor: string): CursorValue[] {
 
 async function rolesOf(db: Kysely<Database>, q: InboxQuery): Promise<readonly InboxRole[]> {
   if (q.roles !== undefined) return q.roles;
-  const rows = await db.selectFrom('memberships').select(['role', 'unit_id']).where('county_id', '=', q.countyId).where('user_id', '=', q.userId).execute();
+  const rows = await db
+    .selectFrom('memberships')
+    .select(['role', 'unit_id'])
+    .where('county_id', '=', q.countyId)
+    .where('user_id', '=', q.userId)
+    .execute();
   return rows.map((r) => ({ role: r.role, unitId: r.unit_id }));
 }
 
@@ -123,21 +128,28 @@ function where(q: InboxQuery, roles: readonly InboxRole[], now: Date): RawBuilde
       ? sql`false`
       : sql.join(
           roles.map((r) =>
-            r.unitId === null ? sql`tc.value = ${r.role}` : sql`(tc.value = ${r.role} AND (t.unit_id IS NULL OR t.unit_id = ${r.unitId}))`,
+            r.unitId === null
+              ? sql`tc.value = ${r.role}`
+              : sql`(tc.value = ${r.role} AND (t.unit_id IS NULL OR t.unit_id = ${r.unitId}))`,
           ),
           sql` OR `,
         );
+  // (the county is a constant in the sub-queries too: when the planner hashes a sub-plan it then
+  // reads only this county's candidate rows through the lookup index)
   const candidate = sql`(t.assignee_id IS NULL AND (
-      EXISTS (SELECT 1 FROM task_candidates tc WHERE tc.county_id = t.county_id AND tc.task_id = t.task_id AND tc.kind = 'user' AND tc.value = ${q.userId})
-      OR EXISTS (SELECT 1 FROM task_candidates tc WHERE tc.county_id = t.county_id AND tc.task_id = t.task_id AND tc.kind = 'group' AND (${roleMatch}))))`;
+      EXISTS (SELECT 1 FROM task_candidates tc WHERE tc.county_id = ${q.countyId} AND tc.task_id = t.task_id AND tc.kind = 'user' AND tc.value = ${q.userId})
+      OR EXISTS (SELECT 1 FROM task_candidates tc WHERE tc.county_id = ${q.countyId} AND tc.task_id = t.task_id AND tc.kind = 'group' AND (${roleMatch}))))`;
   const assigned = sql`t.assignee_id = ${q.userId}`;
   const scope = q.scope ?? 'all';
-  parts.push(scope === 'assigned' ? assigned : scope === 'candidate' ? candidate : sql`(${assigned} OR ${candidate})`);
+  parts.push(
+    scope === 'assigned' ? assigned : scope === 'candidate' ? candidate : sql`(${assigned} OR ${candidate})`,
+  );
   if (q.stage !== undefined) parts.push(sql`t.stage = ${q.stage}`);
   if (q.processId !== undefined) parts.push(sql`t.process_id = ${q.processId}`);
   if (q.dueBefore !== undefined) parts.push(sql`t.due_at < ${q.dueBefore}`);
   if (q.caseNumber !== undefined) parts.push(sql`t.case_number LIKE ${escapeLike(q.caseNumber) + '%'}`);
-  if (q.petitionerName !== undefined) parts.push(sql`t.petitioner_name LIKE ${escapeLike(q.petitionerName) + '%'}`);
+  if (q.petitionerName !== undefined)
+    parts.push(sql`t.petitioner_name LIKE ${escapeLike(q.petitionerName) + '%'}`);
   if (q.deadlineState !== undefined) {
     const ds = q.deadlineState;
     parts.push(
@@ -186,7 +198,8 @@ interface Row {
 export function inboxSql(q: InboxQuery, roles: readonly InboxRole[]): RawBuilder<Row> {
   const sort = q.sort ?? 'due';
   const limit = q.limit ?? 50;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new StoreError('STORE_ERR_INVALID_INPUT', { field: 'limit' });
+  if (!Number.isInteger(limit) || limit < 1 || limit > 200)
+    throw new StoreError('STORE_ERR_INVALID_INPUT', { field: 'limit' });
   const now = q.now ?? new Date();
   const keys = sortKeys(sort);
   const conds: RawBuilder<unknown>[] = [where(q, roles, now)];
@@ -231,7 +244,11 @@ export async function inboxPage(db: Kysely<Database>, q: InboxQuery): Promise<In
   if (rows.length > limit && last !== undefined) {
     const due = last.due_at === null ? 'infinity' : last.due_at.toISOString();
     const vals: CursorValue[] =
-      sort === 'created' ? [last.created_at.toISOString(), last.task_id] : sort === 'priority' ? [-last.priority, due, last.task_id] : [due, last.task_id];
+      sort === 'created'
+        ? [last.created_at.toISOString(), last.task_id]
+        : sort === 'priority'
+          ? [-last.priority, due, last.task_id]
+          : [due, last.task_id];
     nextCursor = encodeCursor(sort, vals);
   }
   return {
@@ -265,11 +282,21 @@ export async function inboxPage(db: Kysely<Database>, q: InboxQuery): Promise<In
  * // { total: 12, assigned: 2, byGroup: { registrar: 10 }, byDeadlineState: { none: 0, normal: 9, warning: 2, overdue: 1 } }
  * ```
  */
-export async function inboxCounts(db: Kysely<Database>, q: Omit<InboxQuery, 'cursor' | 'limit' | 'sort'>): Promise<InboxCounts> {
+export async function inboxCounts(
+  db: Kysely<Database>,
+  q: Omit<InboxQuery, 'cursor' | 'limit' | 'sort'>,
+): Promise<InboxCounts> {
   const roles = await rolesOf(db, q);
   const now = q.now ?? new Date();
   const w = where(q, roles, now);
-  const totals = await sql<{ total: number; assigned: number; none: number; normal: number; warning: number; overdue: number }>`
+  const totals = await sql<{
+    total: number;
+    assigned: number;
+    none: number;
+    normal: number;
+    warning: number;
+    overdue: number;
+  }>`
     SELECT count(*)::int AS total,
            count(*) FILTER (WHERE t.assignee_id = ${q.userId})::int AS assigned,
            count(*) FILTER (WHERE t.due_at IS NULL)::int AS none,

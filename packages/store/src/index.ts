@@ -21,7 +21,12 @@ export { openStore, type OpenStoreOptions } from './open-store.js';
 export { CountyRepository, type NewCountyInput } from './repositories/counties.js';
 export { UnitRepository, type NewUnitInput } from './repositories/units.js';
 export { UserRepository, isUuid, type NewUserInput } from './repositories/users.js';
-export { MembershipRepository, PROVINCE_READER_ROLE, type GrantInput, type CountyAccess } from './repositories/memberships.js';
+export {
+  MembershipRepository,
+  PROVINCE_READER_ROLE,
+  type GrantInput,
+  type CountyAccess,
+} from './repositories/memberships.js';
 export { SessionRepository, hashToken, type NewSessionInput } from './repositories/sessions.js';
 export { canonicalJson, sha256Hex } from './canonical-json.js';
 export {
@@ -46,6 +51,7 @@ export {
   type DeployResult,
   type DeploymentBundle,
 } from './deployments.js';
+export { calendarOfBundle, deploymentCalendar } from './deployment-calendar.js';
 export {
   CommandRuntime,
   formatCaseNumber,
@@ -55,7 +61,13 @@ export {
   type RuntimeOptions,
   type StartCaseInput,
 } from './runtime.js';
-export { TimerWorker, timerStats, type BatchResult, type LatenessSummary, type TimerWorkerOptions } from './timer-worker.js';
+export {
+  TimerWorker,
+  timerStats,
+  type BatchResult,
+  type LatenessSummary,
+  type TimerWorkerOptions,
+} from './timer-worker.js';
 export {
   deadlineStateOf,
   inboxCounts,
@@ -70,3 +82,11 @@ export {
   type InboxSort,
 } from './inbox.js';
 export { storeFor, caseView, type CaseView } from './cases.js';
+export {
+  DEFAULT_ATTACHMENT_MAX_BYTES,
+  getAttachment,
+  listAttachments,
+  putAttachment,
+  type PutAttachmentInput,
+} from './attachments.js';
+export { issueNotice, listNotices } from './notices.js';

@@ -14,7 +14,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('data-dir lock', () => {
   it('given a held lock, when a second opener comes, then STORE_ERR_DATA_DIR_LOCKED; after release it succeeds', () => {
     const a = lockDataDir(join(dir, 'db1'));
-    expect(() => lockDataDir(join(dir, 'db1'))).toThrow(expect.objectContaining({ code: 'STORE_ERR_DATA_DIR_LOCKED' }));
+    expect(() => lockDataDir(join(dir, 'db1'))).toThrow(
+      expect.objectContaining({ code: 'STORE_ERR_DATA_DIR_LOCKED' }),
+    );
     a.release();
     lockDataDir(join(dir, 'db1')).release();
   });
@@ -26,7 +28,9 @@ describe('data-dir lock', () => {
   });
   it('given a lock file held by another live process, then STORE_ERR_DATA_DIR_LOCKED', () => {
     writeFileSync(join(dir, 'db3.lock'), `${process.ppid}\n`);
-    expect(() => lockDataDir(join(dir, 'db3'))).toThrow(expect.objectContaining({ code: 'STORE_ERR_DATA_DIR_LOCKED' }));
+    expect(() => lockDataDir(join(dir, 'db3'))).toThrow(
+      expect.objectContaining({ code: 'STORE_ERR_DATA_DIR_LOCKED' }),
+    );
   });
 });
 
@@ -53,7 +57,9 @@ describe('migrations', () => {
         SELECT t.table_name FROM information_schema.tables t
         WHERE t.table_schema = current_schema() AND t.table_type = 'BASE TABLE' AND t.table_name NOT LIKE 'kysely_%'
           AND NOT EXISTS (SELECT 1 FROM information_schema.columns c
-                          WHERE c.table_schema = t.table_schema AND c.table_name = t.table_name AND c.column_name = 'county_id')`.execute(store.db);
+                          WHERE c.table_schema = t.table_schema AND c.table_name = t.table_name AND c.column_name = 'county_id')`.execute(
+        store.db,
+      );
       expect(r.rows).toEqual([]);
     }
   });
@@ -63,9 +69,21 @@ describe('migrations', () => {
       await store.counties.create({ countyId: 'c1', name: 'c1', shortName: 'c1' });
       await store.db
         .insertInto('audit_events')
-        .values({ county_id: 'c1', chain: 'county', seq: 1, at: new Date(), actor_kind: 'system', kind: 'x', payload: '{}', prev_hash: '0'.repeat(64), hash: '1'.repeat(64) })
+        .values({
+          county_id: 'c1',
+          chain: 'county',
+          seq: 1,
+          at: new Date(),
+          actor_kind: 'system',
+          kind: 'x',
+          payload: '{}',
+          prev_hash: '0'.repeat(64),
+          hash: '1'.repeat(64),
+        })
         .execute();
-      await expect(store.db.updateTable('audit_events').set({ kind: 'y' }).execute()).rejects.toMatchObject({ code: 'SD001' });
+      await expect(store.db.updateTable('audit_events').set({ kind: 'y' }).execute()).rejects.toMatchObject({
+        code: 'SD001',
+      });
       await expect(store.db.deleteFrom('audit_events').execute()).rejects.toMatchObject({ code: 'SD001' });
       await expect(sql`TRUNCATE audit_events`.execute(store.db)).rejects.toMatchObject({ code: 'SD001' });
     }

@@ -6,6 +6,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { lockDataDir } from './data-dir-lock.js';
+import { preparingPool } from './prepared.js';
 import type { Database } from './schema.js';
 import { Store } from './store.js';
 
@@ -49,7 +50,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
       max: options.poolSize ?? 10,
       ...(schema === 'public' ? {} : { options: `-c search_path=${schema}` }),
     });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
     store = new Store(db, 'postgres', schema, async () => {
       await db.destroy();
       await options.afterClose?.();

@@ -21,15 +21,27 @@ import {
 import { sql, type Compilable, type Kysely, type Transaction } from 'kysely';
 import { auditRows, type AuditInput } from './audit.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
+import type { CalendarPolicy } from '@shidian/calendar';
+import { deploymentCalendar } from './deployment-calendar.js';
 import { loadGraph } from './deployments.js';
-import { isUniqueViolation, StoreError } from './errors.js';
+import { prepared } from './prepared.js';
+import { isUniqueViolation, isVersionConflict, StoreError } from './errors.js';
 import { isUuid } from './repositories/users.js';
 import { json, type CaseRow, type CaseStatus, type Database } from './schema.js';
 
 /** Options of a {@link CommandRuntime}. */
 export interface RuntimeOptions {
-  /** Statutory calendar adapter handed to the engine. */
+  /**
+   * Statutory calendar adapter handed to the engine for every deployment — unless
+   * `deploymentCalendars` is given, which wins.
+   */
   readonly calendar?: DeadlineCalendar;
+  /**
+   * Resolve the calendar of each deployment from its bundle (the national calendar plus the pilot's
+   * local rest days, workdays and years; see `deployment-calendar.ts`), cached per deployment id, with
+   * this policy for years the holiday data does not cover, e.g. `{ uncoveredYears: 'provisional' }`.
+   */
+  readonly deploymentCalendars?: CalendarPolicy;
   /** Pure connectors handed to the engine. */
   readonly connectors?: Readonly<Record<string, Connector>>;
   /** The clock (tests pin it). */
@@ -85,8 +97,14 @@ export interface CommandOutcome {
 
 type Db = Kysely<Database>;
 
-/** How the case row is locked: wait, or fail at once (the timer worker skips busy cases). */
-type LockMode = 'wait' | 'nowait';
+/**
+ * How the case row is read: locked `FOR UPDATE` (wait, or fail at once: the timer worker skips
+ * busy cases), or not locked at all (`'version'`: the write statement checks the version instead).
+ */
+type LockMode = 'wait' | 'nowait' | 'version';
+
+/** Attempts of an unlocked command whose case moved on meanwhile (re-read, re-step, re-write). */
+const VERSION_ATTEMPTS = 4;
 
 /**
  * Runs commands against the store.
@@ -102,6 +120,7 @@ export class CommandRuntime {
   readonly #db: Db;
   readonly #options: RuntimeOptions;
   readonly #graphs = new Map<string, ProcessGraph>();
+  readonly #calendars = new Map<string, DeadlineCalendar>();
 
   constructor(db: Db, options: RuntimeOptions = {}) {
     this.#db = db;
@@ -121,6 +140,22 @@ export class CommandRuntime {
       this.#graphs.set(key, g);
     }
     return g;
+  }
+
+  /**
+   * The deadline calendar of a deployment: with `deploymentCalendars`, the pilot's own (cached:
+   * deployments are immutable), else the runtime's `calendar` (or none).
+   */
+  async calendar(db: Db, countyId: string, deploymentId: string): Promise<DeadlineCalendar | undefined> {
+    const policy = this.#options.deploymentCalendars;
+    if (policy === undefined) return this.#options.calendar;
+    const key = `${countyId}\u0000${deploymentId}`;
+    let c = this.#calendars.get(key);
+    if (c === undefined) {
+      c = await deploymentCalendar(db, countyId, deploymentId, policy);
+      this.#calendars.set(key, c);
+    }
+    return c;
   }
 
   /** Starts a case: creates the case row with its number, runs the start command, applies its effects. */
@@ -145,7 +180,8 @@ export class CommandRuntime {
           ...(input.startEvent === undefined ? {} : { startEvent: input.startEvent }),
           ...(input.comment === undefined ? {} : { comment: input.comment }),
         };
-        const result = step(graph, null, command, now.toISOString(), this.#ctx());
+        const calendar = await this.calendar(trx, input.countyId, deploymentId);
+        const result = step(graph, null, command, now.toISOString(), this.#ctx(calendar));
         if (!result.ok) throw engineRejected(result.error);
         const number = await nextCaseNumber(trx, input.countyId, now);
         const row = await trx
@@ -168,7 +204,16 @@ export class CommandRuntime {
           })
           .returningAll()
           .executeTakeFirstOrThrow();
-        return applyStep(trx, row, result.state, result.effects, command, now, input.idempotencyKey === undefined ? undefined : { key: input.idempotencyKey, requestHash });
+        return applyStep(
+          trx,
+          true,
+          row,
+          result.state,
+          result.effects,
+          command,
+          now,
+          input.idempotencyKey === undefined ? undefined : { key: input.idempotencyKey, requestHash },
+        );
       });
     } catch (e) {
       return this.#afterKeyRace(e, input.countyId, input.idempotencyKey, requestHash);
@@ -185,80 +230,164 @@ export class CommandRuntime {
   }
 
   /** Used by the timer worker: the case is locked NOWAIT, inside the worker's transaction. */
-  async executeIn(trx: Transaction<Database>, input: CaseCommandInput, lock: LockMode): Promise<CommandOutcome> {
-    const requestHash = sha256Hex(canonicalJson({ op: 'command', countyId: input.countyId, caseId: input.caseId ?? null, command: input.command }));
+  async executeIn(
+    trx: Transaction<Database>,
+    input: CaseCommandInput,
+    lock: 'wait' | 'nowait',
+  ): Promise<CommandOutcome> {
+    const requestHash = sha256Hex(
+      canonicalJson({
+        op: 'command',
+        countyId: input.countyId,
+        caseId: input.caseId ?? null,
+        command: input.command,
+      }),
+    );
     return this.#run(trx, input, lock, requestHash, this.#now());
   }
 
   async #execute(input: CaseCommandInput): Promise<CommandOutcome> {
-    if (input.command.type === 'start') throw new StoreError('STORE_ERR_INVALID_INPUT', { field: 'command.type', reason: 'use startCase' });
-    const requestHash = sha256Hex(canonicalJson({ op: 'command', countyId: input.countyId, caseId: input.caseId ?? null, command: input.command }));
-    try {
-      return await this.#db.transaction().execute((trx) => this.#run(trx, input, 'wait', requestHash, this.#now()));
-    } catch (e) {
-      return this.#afterKeyRace(e, input.countyId, input.idempotencyKey, requestHash);
+    if (input.command.type === 'start')
+      throw new StoreError('STORE_ERR_INVALID_INPUT', { field: 'command.type', reason: 'use startCase' });
+    const requestHash = sha256Hex(
+      canonicalJson({
+        op: 'command',
+        countyId: input.countyId,
+        caseId: input.caseId ?? null,
+        command: input.command,
+      }),
+    );
+    // Optimistic: read without a lock and outside any transaction, step, then write everything in
+    // ONE statement (its own transaction) guarded by the version read. If the case moved on
+    // meanwhile the whole statement fails (SD409, or a unique key taken by the concurrent
+    // command) and nothing of it is written: re-read and re-step.
+    const seen: { taskStatus?: string | null } = {};
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#run(this.#db, input, 'version', requestHash, this.#now(), seen);
+      } catch (e) {
+        const raced =
+          isVersionConflict(e) || (isUniqueViolation(e) && !isUniqueViolation(e, 'idempotency_keys_pkey'));
+        if (!raced) return this.#afterKeyRace(e, input.countyId, input.idempotencyKey, requestHash);
+        if (attempt >= VERSION_ATTEMPTS)
+          throw new StoreError('STORE_ERR_CONFLICT', {
+            countyId: input.countyId,
+            ...(input.caseId === undefined ? {} : { caseId: input.caseId }),
+            attempts: attempt,
+          });
+      }
     }
   }
 
-  async #run(trx: Transaction<Database>, input: CaseCommandInput, lock: LockMode, requestHash: string, now: Date): Promise<CommandOutcome> {
-    if (input.command.type === 'start') throw new StoreError('STORE_ERR_INVALID_INPUT', { field: 'command.type', reason: 'use startCase' });
+  async #run(
+    db: Db,
+    input: CaseCommandInput,
+    lock: LockMode,
+    requestHash: string,
+    now: Date,
+    seen: { taskStatus?: string | null } = {},
+  ): Promise<CommandOutcome> {
+    if (input.command.type === 'start')
+      throw new StoreError('STORE_ERR_INVALID_INPUT', { field: 'command.type', reason: 'use startCase' });
     const countyId = input.countyId;
     const taskId = 'taskId' in input.command ? input.command.taskId : undefined;
     const caseId = input.caseId;
-    if (caseId !== undefined && !isUuid(caseId)) throw new StoreError('STORE_ERR_CASE_NOT_FOUND', { countyId, caseId });
-    if (caseId === undefined && taskId === undefined) throw new StoreError('STORE_ERR_CASE_NOT_FOUND', { countyId });
+    if (caseId !== undefined && !isUuid(caseId))
+      throw new StoreError('STORE_ERR_CASE_NOT_FOUND', { countyId, caseId });
+    if (caseId === undefined && taskId === undefined)
+      throw new StoreError('STORE_ERR_CASE_NOT_FOUND', { countyId });
     const key = input.idempotencyKey;
-    if (key !== undefined && (key.length === 0 || key.length > 200)) throw new StoreError('STORE_ERR_INVALID_INPUT', { field: 'idempotencyKey' });
-    // One round trip: find the case (through its task), lock it, read the idempotency key's
-    // first result and the task's status as of the start of the statement (before the lock wait).
-    let q = trx
+    if (key !== undefined && (key.length === 0 || key.length > 200))
+      throw new StoreError('STORE_ERR_INVALID_INPUT', { field: 'idempotencyKey' });
+    // One round trip: find the case (through its task), lock it (unless the version is checked
+    // at write time), read the idempotency key's first result and the task's status as of the
+    // start of the statement (before any lock wait).
+    let q = db
       .selectFrom('cases as c')
-      .leftJoin('idempotency_keys as k', (j) => j.onRef('k.county_id', '=', 'c.county_id').on('k.key', '=', key ?? ''))
+      .leftJoin('idempotency_keys as k', (j) =>
+        j.onRef('k.county_id', '=', 'c.county_id').on('k.key', '=', key ?? ''),
+      )
       .selectAll('c')
       .select(['k.request_hash as idem_hash', 'k.result as idem_result'])
       .where('c.county_id', '=', countyId);
     if (caseId !== undefined) q = q.where('c.case_id', '=', caseId);
     let withTask = q.select(sql<string | null>`NULL::text`.as('task_status'));
     if (taskId !== undefined) {
-      const task = trx.selectFrom('tasks as t').where('t.county_id', '=', countyId).where('t.task_id', '=', taskId);
-      withTask = q.where('c.case_id', '=', task.select('t.case_id')).select(task.select('t.status').as('task_status'));
+      const task = db
+        .selectFrom('tasks as t')
+        .where('t.county_id', '=', countyId)
+        .where('t.task_id', '=', taskId);
+      withTask = q
+        .where('c.case_id', '=', task.select('t.case_id'))
+        .select(task.select('t.status').as('task_status'));
     }
-    let locked = withTask.forUpdate('c');
-    if (lock === 'nowait') locked = locked.noWait();
-    const found = await locked.executeTakeFirst();
+    const read =
+      lock === 'version'
+        ? withTask.compile()
+        : lock === 'nowait'
+          ? withTask.forUpdate('c').noWait().compile()
+          : withTask.forUpdate('c').compile();
+    const [found] = (await db.executeQuery(prepared(read))).rows;
     if (found === undefined) {
-      throw taskId !== undefined ? new StoreError('STORE_ERR_TASK_NOT_FOUND', { countyId, taskId }) : new StoreError('STORE_ERR_CASE_NOT_FOUND', { countyId, caseId });
+      throw taskId !== undefined
+        ? new StoreError('STORE_ERR_TASK_NOT_FOUND', { countyId, taskId })
+        : new StoreError('STORE_ERR_CASE_NOT_FOUND', { countyId, caseId });
     }
     const { idem_hash, idem_result, task_status, ...row } = found;
+    // the task's status when the command first arrived (an unlocked command may be re-run)
+    if (!('taskStatus' in seen)) seen.taskStatus = task_status;
     if (key !== undefined && idem_hash !== null) {
       if (idem_hash !== requestHash) throw new StoreError('STORE_ERR_IDEMPOTENCY_MISMATCH', { key });
       return { ...(idem_result as CommandOutcome), replayed: true };
     }
     if (input.expectedVersion !== undefined && input.expectedVersion !== row.version) {
-      throw new StoreError('STORE_ERR_STALE_VERSION', { caseId: row.case_id, expected: input.expectedVersion, actual: row.version });
+      throw new StoreError('STORE_ERR_STALE_VERSION', {
+        caseId: row.case_id,
+        expected: input.expectedVersion,
+        actual: row.version,
+      });
     }
-    const graph = await this.graph(trx, row.county_id, row.deployment_id, row.process_id);
-    const result = step(graph, row.state as EngineState, input.command, now.toISOString(), this.#ctx());
+    const graph = await this.graph(db, row.county_id, row.deployment_id, row.process_id);
+    const calendar = await this.calendar(db, row.county_id, row.deployment_id);
+    const result = step(graph, row.state as EngineState, input.command, now.toISOString(), this.#ctx(calendar));
     if (!result.ok) {
-      // the case row was read after its lock was granted: a task that was open when the command
-      // arrived and is not open now was closed by a concurrent command
+      // the case row was read after its lock was granted (or is re-read after a version
+      // conflict): a task that was open when the command arrived and is not open now was
+      // closed by a concurrent command
       if (taskId !== undefined && result.error.code === 'ENG_ERR_TASK_NOT_OPEN') {
-        throw new StoreError(task_status === 'open' ? 'STORE_ERR_CONFLICT' : 'STORE_ERR_TASK_CLOSED', { caseId: row.case_id, taskId });
+        throw new StoreError(seen.taskStatus === 'open' ? 'STORE_ERR_CONFLICT' : 'STORE_ERR_TASK_CLOSED', {
+          caseId: row.case_id,
+          taskId,
+        });
       }
       throw engineRejected(result.error);
     }
-    return applyStep(trx, row, result.state, result.effects, input.command, now, key === undefined ? undefined : { key, requestHash });
+    return applyStep(
+      db,
+      lock !== 'version',
+      row,
+      result.state,
+      result.effects,
+      input.command,
+      now,
+      key === undefined ? undefined : { key, requestHash },
+    );
   }
 
-  #ctx() {
+  #ctx(calendar: DeadlineCalendar | undefined) {
     return {
-      ...(this.#options.calendar === undefined ? {} : { calendar: this.#options.calendar }),
+      ...(calendar === undefined ? {} : { calendar }),
       ...(this.#options.connectors === undefined ? {} : { connectors: this.#options.connectors }),
     };
   }
 
   /** A concurrent command with the same idempotency key won: return its result. */
-  async #afterKeyRace(e: unknown, countyId: string, key: string | undefined, requestHash: string): Promise<CommandOutcome> {
+  async #afterKeyRace(
+    e: unknown,
+    countyId: string,
+    key: string | undefined,
+    requestHash: string,
+  ): Promise<CommandOutcome> {
     if (key !== undefined && isUniqueViolation(e, 'idempotency_keys_pkey')) {
       const prior = await readKey(this.#db, countyId, key, requestHash);
       if (prior !== undefined) return prior;
@@ -269,30 +398,46 @@ export class CommandRuntime {
 
 /** Start variables; the responsible unit is exposed to the model as `caseUnit` (what `$case` candidate units resolve to). */
 function startVariables(input: StartCaseInput): { variables?: Variables } {
-  if (input.responsibleUnitId === undefined || input.responsibleUnitId === null) return input.variables === undefined ? {} : { variables: input.variables };
+  if (input.responsibleUnitId === undefined || input.responsibleUnitId === null)
+    return input.variables === undefined ? {} : { variables: input.variables };
   return { variables: { caseUnit: input.responsibleUnitId, ...input.variables } };
 }
 
 function engineRejected(error: { code: string; message: string; details?: unknown }): StoreError {
-  return new StoreError('STORE_ERR_ENGINE_REJECTED', { engineCode: error.code, engineMessage: error.message, engineDetails: error.details });
+  return new StoreError('STORE_ERR_ENGINE_REJECTED', {
+    engineCode: error.code,
+    engineMessage: error.message,
+    engineDetails: error.details,
+  });
 }
 
 async function resolveDeployment(db: Db, input: StartCaseInput): Promise<string> {
   if (input.deploymentId !== undefined) return input.deploymentId;
-  if (input.pilotId === undefined) throw new StoreError('STORE_ERR_INVALID_INPUT', { field: 'pilotId|deploymentId' });
+  if (input.pilotId === undefined)
+    throw new StoreError('STORE_ERR_INVALID_INPUT', { field: 'pilotId|deploymentId' });
   const pilot = await db
     .selectFrom('pilots')
     .select('active_deployment_id')
     .where('county_id', '=', input.countyId)
     .where('pilot_id', '=', input.pilotId)
     .executeTakeFirst();
-  if (pilot === undefined) throw new StoreError('STORE_ERR_PILOT_NOT_FOUND', { countyId: input.countyId, pilotId: input.pilotId });
-  if (pilot.active_deployment_id === null) throw new StoreError('STORE_ERR_DEPLOYMENT_NOT_FOUND', { countyId: input.countyId, pilotId: input.pilotId });
+  if (pilot === undefined)
+    throw new StoreError('STORE_ERR_PILOT_NOT_FOUND', { countyId: input.countyId, pilotId: input.pilotId });
+  if (pilot.active_deployment_id === null)
+    throw new StoreError('STORE_ERR_DEPLOYMENT_NOT_FOUND', {
+      countyId: input.countyId,
+      pilotId: input.pilotId,
+    });
   return pilot.active_deployment_id;
 }
 
 async function pilotOf(db: Db, countyId: string, deploymentId: string): Promise<string | undefined> {
-  const d = await db.selectFrom('deployments').select('pilot_id').where('county_id', '=', countyId).where('deployment_id', '=', deploymentId).executeTakeFirst();
+  const d = await db
+    .selectFrom('deployments')
+    .select('pilot_id')
+    .where('county_id', '=', countyId)
+    .where('deployment_id', '=', deploymentId)
+    .executeTakeFirst();
   return d?.pilot_id;
 }
 
@@ -301,20 +446,36 @@ async function pilotOf(db: Db, countyId: string, deploymentId: string): Promise<
  * (`{year}` in China Standard Time, `{short}`, `{county}`, `{seq}` / `{seq:N}`).
  */
 export async function nextCaseNumber(db: Db, countyId: string, now: Date): Promise<string> {
-  const county = await db.selectFrom('counties').select(['short_name', 'case_number_format']).where('county_id', '=', countyId).executeTakeFirst();
+  const county = await db
+    .selectFrom('counties')
+    .select(['short_name', 'case_number_format'])
+    .where('county_id', '=', countyId)
+    .executeTakeFirst();
   if (county === undefined) throw new StoreError('STORE_ERR_COUNTY_NOT_FOUND', { countyId });
   const year = new Date(now.getTime() + 8 * 3600_000).getUTCFullYear();
   const r = await db
     .insertInto('case_number_counters')
     .values({ county_id: countyId, year, last: 1 })
-    .onConflict((oc) => oc.columns(['county_id', 'year']).doUpdateSet((eb) => ({ last: eb('case_number_counters.last', '+', 1) })))
+    .onConflict((oc) =>
+      oc
+        .columns(['county_id', 'year'])
+        .doUpdateSet((eb) => ({ last: eb('case_number_counters.last', '+', 1) })),
+    )
     .returning('last')
     .executeTakeFirstOrThrow();
-  return formatCaseNumber(county.case_number_format, { year, short: county.short_name, county: countyId, seq: r.last });
+  return formatCaseNumber(county.case_number_format, {
+    year,
+    short: county.short_name,
+    county: countyId,
+    seq: r.last,
+  });
 }
 
 /** Formats a case number pattern. `formatCaseNumber('{year}-{short}-{seq:6}', …)` → `2025-惠安-000123`. */
-export function formatCaseNumber(format: string, v: { year: number; short: string; county: string; seq: number }): string {
+export function formatCaseNumber(
+  format: string,
+  v: { year: number; short: string; county: string; seq: number },
+): string {
   return format.replace(/\{(year|short|county|seq)(?::(\d{1,2}))?\}/g, (_m, k: string, width?: string) => {
     if (k === 'year') return String(v.year);
     if (k === 'short') return v.short;
@@ -323,9 +484,20 @@ export function formatCaseNumber(format: string, v: { year: number; short: strin
   });
 }
 
-async function readKey(db: Db, countyId: string, key: string, requestHash: string): Promise<CommandOutcome | undefined> {
-  if (key.length === 0 || key.length > 200) throw new StoreError('STORE_ERR_INVALID_INPUT', { field: 'idempotencyKey' });
-  const row = await db.selectFrom('idempotency_keys').select(['request_hash', 'result']).where('county_id', '=', countyId).where('key', '=', key).executeTakeFirst();
+async function readKey(
+  db: Db,
+  countyId: string,
+  key: string,
+  requestHash: string,
+): Promise<CommandOutcome | undefined> {
+  if (key.length === 0 || key.length > 200)
+    throw new StoreError('STORE_ERR_INVALID_INPUT', { field: 'idempotencyKey' });
+  const row = await db
+    .selectFrom('idempotency_keys')
+    .select(['request_hash', 'result'])
+    .where('county_id', '=', countyId)
+    .where('key', '=', key)
+    .executeTakeFirst();
   if (row === undefined) return undefined;
   if (row.request_hash !== requestHash) throw new StoreError('STORE_ERR_IDEMPOTENCY_MISMATCH', { key });
   return { ...(row.result as CommandOutcome), replayed: true };
@@ -342,10 +514,14 @@ function actorKind(id: string | undefined): 'user' | 'system' {
 
 /**
  * Applies the effects of one successful step to the database, in batched statements, and
- * advances the case row (state, version, stage, status, audit head).
+ * advances the case row (state, version, stage, status, audit head). The last statement carries
+ * every common write and fails as a whole (SD409) unless the case is still at `row.version`.
+ * `inTransaction` false (an unlocked command): when the step needs statements of its own before
+ * that one, they all run in a transaction; otherwise the single statement is its own transaction.
  */
 async function applyStep(
   trx: Db,
+  inTransaction: boolean,
   row: CaseRow,
   state: EngineState,
   effects: readonly Effect[],
@@ -399,7 +575,10 @@ async function applyStep(
       case 'budget.updated':
         // only these move a deadline; started / warning / overdue / closed leave the tasks' dates as they are
         if (e.change === 'paused' || e.change === 'resumed' || e.change === 'extended') {
-          budgets.set(e.budget.id, { due: e.budget.due, ...(e.budget.warnAt === undefined ? {} : { warnAt: e.budget.warnAt }) });
+          budgets.set(e.budget.id, {
+            due: e.budget.due,
+            ...(e.budget.warnAt === undefined ? {} : { warnAt: e.budget.warnAt }),
+          });
         }
         break;
       case 'instance.ended':
@@ -425,13 +604,29 @@ async function applyStep(
     applied.push(payload);
   }
   // every effect is recorded, in order, in one event after the engine's own events
-  if (applied.length > 0) audit.push({ at: now, actorId, actorKind: actorKind(actorId), stage, kind: 'effects', payload: { command: command.type, effects: applied } });
+  if (applied.length > 0)
+    audit.push({
+      at: now,
+      actorId,
+      actorKind: actorKind(actorId),
+      stage,
+      kind: 'effects',
+      payload: { command: command.type, effects: applied },
+    });
   if (!engineAudited) {
-    audit.unshift({ at: now, actorId, actorKind: actorKind(actorId), stage, kind: `command.${command.type}`, payload: { command: { ...command, actor: undefined } } });
+    audit.unshift({
+      at: now,
+      actorId,
+      actorKind: actorKind(actorId),
+      stage,
+      kind: `command.${command.type}`,
+      payload: { command: { ...command, actor: undefined } },
+    });
   }
 
   const warnOf = (view: TaskView): string | null => {
-    const b = view.budget === undefined ? undefined : (budgets.get(view.budget) ?? state.budgets[view.budget]);
+    const b =
+      view.budget === undefined ? undefined : (budgets.get(view.budget) ?? state.budgets[view.budget]);
     return b?.warnAt ?? null;
   };
   const unitOf = (view: TaskView): string | null => {
@@ -442,27 +637,41 @@ async function applyStep(
 
   // Rare changes that may touch the same rows as the batch below run first, on their own:
   // tasks changed in this step (assignee, due date, candidates) …
+  const before: Compilable[] = [];
   for (const v of updated.values()) {
-    await trx
-      .updateTable('tasks')
-      .set({ assignee_id: v.assignee ?? null, due_at: v.due ?? null, warn_at: warnOf(v), budget_id: v.budget ?? null, unit_id: unitOf(v) })
-      .where('county_id', '=', countyId)
-      .where('task_id', '=', v.id)
-      .execute();
+    before.push(
+      trx
+        .updateTable('tasks')
+        .set({
+          assignee_id: v.assignee ?? null,
+          due_at: v.due ?? null,
+          warn_at: warnOf(v),
+          budget_id: v.budget ?? null,
+          unit_id: unitOf(v),
+        })
+        .where('county_id', '=', countyId)
+        .where('task_id', '=', v.id),
+    );
   }
   if (updated.size > 0) {
-    await trx.deleteFrom('task_candidates').where('county_id', '=', countyId).where('task_id', 'in', [...updated.keys()]).execute();
+    before.push(
+      trx
+        .deleteFrom('task_candidates')
+        .where('county_id', '=', countyId)
+        .where('task_id', 'in', [...updated.keys()]),
+    );
   }
   // … deadlines moved (pause, extension) …
   for (const [budgetId, b] of budgets) {
-    await trx
-      .updateTable('tasks')
-      .set({ due_at: b.due, warn_at: b.warnAt ?? null })
-      .where('county_id', '=', countyId)
-      .where('case_id', '=', caseId)
-      .where('budget_id', '=', budgetId)
-      .where('status', '=', 'open')
-      .execute();
+    before.push(
+      trx
+        .updateTable('tasks')
+        .set({ due_at: b.due, warn_at: b.warnAt ?? null })
+        .where('county_id', '=', countyId)
+        .where('case_id', '=', caseId)
+        .where('budget_id', '=', budgetId)
+        .where('status', '=', 'open'),
+    );
   }
   // … and, when timers are scheduled, the pending ones they replace (the engine keeps a timer's
   // id when its deadline moves), so the new rows never meet the old ones in one statement.
@@ -475,7 +684,7 @@ async function applyStep(
     .where('engine_timer_id', 'in', cancelIds)
     .where('fired', '=', false)
     .where('cancelled_at', 'is', null);
-  if (scheduled.size > 0) await cancelTimers.execute();
+  if (scheduled.size > 0) before.push(cancelTimers);
 
   // Everything else goes in ONE statement: independent data-modifying CTEs on distinct rows.
   const writes: Compilable[] = [];
@@ -510,10 +719,22 @@ async function applyStep(
       ),
     );
   }
-  const candidates = [...created.values(), ...updated.values()].filter((v) => !closed.has(v.id)).flatMap((v) => [
-    ...[...new Set(v.candidateUsers)].map((u) => ({ county_id: countyId, task_id: v.id, kind: 'user' as const, value: u })),
-    ...[...new Set(v.candidateGroups)].map((g) => ({ county_id: countyId, task_id: v.id, kind: 'group' as const, value: g })),
-  ]);
+  const candidates = [...created.values(), ...updated.values()]
+    .filter((v) => !closed.has(v.id))
+    .flatMap((v) => [
+      ...[...new Set(v.candidateUsers)].map((u) => ({
+        county_id: countyId,
+        task_id: v.id,
+        kind: 'user' as const,
+        value: u,
+      })),
+      ...[...new Set(v.candidateGroups)].map((g) => ({
+        county_id: countyId,
+        task_id: v.id,
+        kind: 'group' as const,
+        value: g,
+      })),
+    ]);
   if (candidates.length > 0) writes.push(trx.insertInto('task_candidates').values(candidates));
   // tasks closed in this step (that existed before it); their candidates are dropped: the join
   // table only serves inboxes of open tasks
@@ -537,7 +758,10 @@ async function applyStep(
   }
   // (the candidates of updated tasks were deleted above)
   const closedIds = [...closed.keys()].filter((id) => !created.has(id) && !updated.has(id));
-  if (closedIds.length > 0) writes.push(trx.deleteFrom('task_candidates').where('county_id', '=', countyId).where('task_id', 'in', closedIds));
+  if (closedIds.length > 0)
+    writes.push(
+      trx.deleteFrom('task_candidates').where('county_id', '=', countyId).where('task_id', 'in', closedIds),
+    );
   if (scheduled.size > 0) {
     writes.push(
       trx.insertInto('timers').values(
@@ -555,12 +779,22 @@ async function applyStep(
   }
   if (notices.length > 0) {
     writes.push(
-      trx
-        .insertInto('notices')
-        .values(notices.map((n) => ({ county_id: countyId, case_id: caseId, template_id: n.template, element_id: n.node, payload: json(n.variables) }))),
+      trx.insertInto('notices').values(
+        notices.map((n) => ({
+          county_id: countyId,
+          case_id: caseId,
+          template_id: n.template,
+          element_id: n.node,
+          payload: json(n.variables),
+        })),
+      ),
     );
   }
-  const chain = auditRows({ countyId, chain: caseId, caseId }, { seq: row.audit_seq, hash: row.audit_hash }, audit);
+  const chain = auditRows(
+    { countyId, chain: caseId, caseId },
+    { seq: row.audit_seq, hash: row.audit_hash },
+    audit,
+  );
   if (chain.rows.length > 0) writes.push(trx.insertInto('audit_events').values(chain.rows));
   const version = row.version + 1;
   const outcome: CommandOutcome = {
@@ -577,24 +811,45 @@ async function applyStep(
   };
   if (idempotency !== undefined) {
     writes.push(
-      trx
-        .insertInto('idempotency_keys')
-        .values({ county_id: countyId, key: idempotency.key, request_hash: idempotency.requestHash, case_id: caseId, result: json(outcome) }),
+      trx.insertInto('idempotency_keys').values({
+        county_id: countyId,
+        key: idempotency.key,
+        request_hash: idempotency.requestHash,
+        case_id: caseId,
+        result: json(outcome),
+      }),
     );
   }
   const caseUpdate = trx
     .updateTable('cases')
-    .set({ state: json(state), version, stage, status, ended_at: endedAt, updated_at: now, audit_seq: chain.head.seq, audit_hash: chain.head.hash })
+    .set({
+      state: json(state),
+      version,
+      stage,
+      status,
+      ended_at: endedAt,
+      updated_at: now,
+      audit_seq: chain.head.seq,
+      audit_hash: chain.head.hash,
+    })
     .where('county_id', '=', countyId)
     .where('case_id', '=', caseId)
     .where('version', '=', row.version)
     .returning('version');
-  const statement =
-    writes.length === 0
-      ? caseUpdate
-      : sql<{ version: number }>`WITH ${sql.join(writes.map((w, i) => sql`${sql.raw(`w${i}`)} AS (${w})`))} ${caseUpdate}`;
-  const r = await statement.execute(trx);
-  const n = Array.isArray(r) ? r.length : r.rows.length;
-  if (n !== 1) throw new StoreError('STORE_ERR_CONFLICT', { caseId, version: row.version });
+  // The version guard: unless the case row was updated, the statement raises SD409 and none of
+  // its CTEs is written (the result of a data-modifying CTE is visible to the main query).
+  const statement = sql<{ version: number }>`WITH ${sql.join(
+    [...writes, caseUpdate].map((w, i) => sql`${sql.raw(i === writes.length ? 'wc' : `w${i}`)} AS (${w})`),
+  )} SELECT CASE WHEN count(*) = 1 THEN max(version) ELSE shidian_version_conflict() END AS version FROM wc`;
+  const main = prepared(statement.compile(trx));
+  if (inTransaction || before.length === 0) {
+    for (const b of before) await trx.executeQuery(b.compile());
+    await trx.executeQuery(main);
+  } else {
+    await trx.transaction().execute(async (t) => {
+      for (const b of before) await t.executeQuery(b.compile());
+      await t.executeQuery(main);
+    });
+  }
   return outcome;
 }

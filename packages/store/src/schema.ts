@@ -18,7 +18,11 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 /** A `timestamptz` column: read as `Date`, written as `Date` or ISO text. */
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
 /** A nullable `timestamptz` column. */
-export type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+export type NullableTimestamp = ColumnType<
+  Date | null,
+  Date | string | null | undefined,
+  Date | string | null
+>;
 /** A `timestamptz` column with a database default. */
 export type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 /** A `jsonb` column holding `T`: read parsed, written as JSON text. */

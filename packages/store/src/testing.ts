@@ -60,7 +60,11 @@ function templateKey(): string {
   const h = createHash('sha256');
   const dir = join(here, 'migrations');
   for (const f of readdirSync(dir).sort()) h.update(f).update(readFileSync(join(dir, f)));
-  const pgliteVersion = (JSON.parse(readFileSync(join(here, '..', 'node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8')) as { version: string }).version;
+  const pgliteVersion = (
+    JSON.parse(
+      readFileSync(join(here, '..', 'node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8'),
+    ) as { version: string }
+  ).version;
   h.update(pgliteVersion);
   return h.digest('hex').slice(0, 16);
 }

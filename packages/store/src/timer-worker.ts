@@ -15,6 +15,8 @@ import type { Database } from './schema.js';
 export interface TimerWorkerOptions {
   /** Timers claimed per transaction (default 50). */
   readonly batchSize?: number;
+  /** Batches run at once by {@link TimerWorker.drain} (default 1; useful on PostgreSQL only, PGlite has one connection). */
+  readonly concurrency?: number;
   /** Pause between polls when nothing is due (default 1000 ms). */
   readonly pollMs?: number;
   /** Delay before retrying a timer whose command failed unexpectedly (default 30 s). */
@@ -66,7 +68,8 @@ function pct(sorted: readonly number[], p: number): number | null {
 export class TimerWorker {
   readonly #db: Kysely<Database>;
   readonly #runtime: CommandRuntime;
-  readonly #o: Required<Omit<TimerWorkerOptions, 'clock' | 'onError'>> & Pick<TimerWorkerOptions, 'clock' | 'onError'>;
+  readonly #o: Required<Omit<TimerWorkerOptions, 'clock' | 'onError'>> &
+    Pick<TimerWorkerOptions, 'clock' | 'onError'>;
   readonly #lateness: number[] = [];
   #totals = { fired: 0, dead: 0, failed: 0, skipped: 0 };
   #running = false;
@@ -76,7 +79,7 @@ export class TimerWorker {
   constructor(db: Kysely<Database>, runtime: CommandRuntime, options: TimerWorkerOptions = {}) {
     this.#db = db;
     this.#runtime = runtime;
-    this.#o = { batchSize: 50, pollMs: 1000, retryMs: 30_000, ...options };
+    this.#o = { batchSize: 50, concurrency: 1, pollMs: 1000, retryMs: 30_000, ...options };
   }
 
   #now(): Date {
@@ -108,13 +111,22 @@ export class TimerWorker {
         try {
           await trx
             .updateTable('timers')
-            .set({ fired: true, fired_at: firedAt, lateness_ms: lateness, attempts: sql<number>`attempts + 1` })
+            .set({
+              fired: true,
+              fired_at: firedAt,
+              lateness_ms: lateness,
+              attempts: sql<number>`attempts + 1`,
+            })
             .where('county_id', '=', t.county_id)
             .where('timer_id', '=', t.timer_id)
             .execute();
           await this.#runtime.executeIn(
             trx,
-            { countyId: t.county_id, caseId: t.case_id, command: { type: 'fire-timer', timerId: t.engine_timer_id, actor: SYSTEM_ACTOR } },
+            {
+              countyId: t.county_id,
+              caseId: t.case_id,
+              command: { type: 'fire-timer', timerId: t.engine_timer_id, actor: SYSTEM_ACTOR },
+            },
             'nowait',
           );
           await sql`RELEASE SAVEPOINT shidian_timer`.execute(trx);
@@ -126,14 +138,20 @@ export class TimerWorker {
             r.skipped += 1;
             continue;
           }
-          const dead = isStoreError(e, 'STORE_ERR_ENGINE_REJECTED') || isStoreError(e, 'STORE_ERR_CASE_NOT_FOUND');
-          const message = (isStoreError(e) ? `${e.code} ${JSON.stringify(e.details)}` : String(e)).slice(0, 2000);
+          const dead =
+            isStoreError(e, 'STORE_ERR_ENGINE_REJECTED') || isStoreError(e, 'STORE_ERR_CASE_NOT_FOUND');
+          const message = (isStoreError(e) ? `${e.code} ${JSON.stringify(e.details)}` : String(e)).slice(
+            0,
+            2000,
+          );
           await trx
             .updateTable('timers')
             .set({
               attempts: sql<number>`attempts + 1`,
               last_error: message,
-              ...(dead ? { fired: true, fired_at: firedAt, lateness_ms: lateness } : { available_at: new Date(firedAt.getTime() + this.#o.retryMs) }),
+              ...(dead
+                ? { fired: true, fired_at: firedAt, lateness_ms: lateness }
+                : { available_at: new Date(firedAt.getTime() + this.#o.retryMs) }),
             })
             .where('county_id', '=', t.county_id)
             .where('timer_id', '=', t.timer_id)
@@ -157,14 +175,21 @@ export class TimerWorker {
     return r;
   }
 
-  /** Runs batches until nothing due is left (or only busy cases). Returns the number fired. */
+  /**
+   * Runs batches until nothing due is left (or only busy cases), `concurrency` batches at a time
+   * (they never claim the same timer: `SKIP LOCKED`). Returns the number fired.
+   */
   async drain(): Promise<number> {
     let fired = 0;
-    for (;;) {
-      const r = await this.runOnce();
-      fired += r.fired + r.dead;
-      if (r.claimed < this.#o.batchSize || r.fired + r.dead === 0) return fired;
-    }
+    const loop = async (): Promise<void> => {
+      for (;;) {
+        const r = await this.runOnce();
+        fired += r.fired + r.dead;
+        if (r.claimed < this.#o.batchSize || r.fired + r.dead === 0) return;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.floor(this.#o.concurrency)) }, loop));
+    return fired;
   }
 
   /** Starts polling in the background. */
@@ -204,7 +229,13 @@ export class TimerWorker {
     const sorted = [...this.#lateness].sort((a, b) => a - b);
     return {
       ...this.#totals,
-      lateness: { count: sorted.length, p50: pct(sorted, 50), p95: pct(sorted, 95), p99: pct(sorted, 99), max: sorted[sorted.length - 1] ?? null },
+      lateness: {
+        count: sorted.length,
+        p50: pct(sorted, 50),
+        p95: pct(sorted, 95),
+        p99: pct(sorted, 99),
+        max: sorted[sorted.length - 1] ?? null,
+      },
     };
   }
 }
@@ -219,7 +250,15 @@ export async function timerStats(
 ): Promise<{ pending: number; overdue: number; lateness: LatenessSummary }> {
   const now = options.now ?? new Date();
   const since = options.since ?? new Date(0);
-  const r = await sql<{ pending: number; overdue: number; count: number; p50: number | null; p95: number | null; p99: number | null; max: number | null }>`
+  const r = await sql<{
+    pending: number;
+    overdue: number;
+    count: number;
+    p50: number | null;
+    p95: number | null;
+    p99: number | null;
+    max: number | null;
+  }>`
     SELECT
       (SELECT count(*)::int FROM timers WHERE NOT fired AND cancelled_at IS NULL) AS pending,
       (SELECT count(*)::int FROM timers WHERE NOT fired AND cancelled_at IS NULL AND due_at <= ${now}) AS overdue,
@@ -233,6 +272,12 @@ export async function timerStats(
   return {
     pending: row?.pending ?? 0,
     overdue: row?.overdue ?? 0,
-    lateness: { count: row?.count ?? 0, p50: row?.p50 ?? null, p95: row?.p95 ?? null, p99: row?.p99 ?? null, max: row?.max ?? null },
+    lateness: {
+      count: row?.count ?? 0,
+      p50: row?.p50 ?? null,
+      p95: row?.p95 ?? null,
+      p99: row?.p99 ?? null,
+      max: row?.max ?? null,
+    },
   };
 }

@@ -56,7 +56,12 @@ async function withStore<T>(opts: DbOptions, fn: (store: Store) => Promise<T>): 
     });
   } catch (e) {
     if (isStoreError(e)) fail(opts, e.code, e.messageEn, 2, e.details);
-    fail(opts, 'CLI_ERR_DATABASE', `cannot open the database: ${e instanceof Error ? e.message : String(e)}`, 2);
+    fail(
+      opts,
+      'CLI_ERR_DATABASE',
+      `cannot open the database: ${e instanceof Error ? e.message : String(e)}`,
+      2,
+    );
   }
   try {
     return await fn(store);
@@ -71,8 +76,11 @@ async function withStore<T>(opts: DbOptions, fn: (store: Store) => Promise<T>): 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY === true) return '';
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  for await (const chunk of process.stdin)
+    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 const registerCounty = (program: Command): void => {
@@ -86,24 +94,42 @@ const registerCounty = (program: Command): void => {
       .option('--province <provinceId>', 'the province the county belongs to')
       .option('--kind <kind>', 'county or province', 'county')
       .option('--case-number-format <format>', 'case number pattern, e.g. {year}-{short}-{seq:6}'),
-  ).action(async (countyId: string, opts: DbOptions & { name: string; shortName: string; province?: string; kind: string; caseNumberFormat?: string }) => {
-    if (opts.kind !== 'county' && opts.kind !== 'province') fail(opts, 'CLI_ERR_USAGE', '--kind must be county or province', 2);
-    const row = await withStore(opts, (store) =>
-      store.counties.create({
-        countyId,
-        name: opts.name,
-        shortName: opts.shortName,
-        kind: opts.kind as 'county' | 'province',
-        parentId: opts.province ?? null,
-        ...(opts.caseNumberFormat === undefined ? {} : { caseNumberFormat: opts.caseNumberFormat }),
-      }),
-    );
-    print(opts, `added ${row.kind} ${row.county_id} (${row.name})`, { countyId: row.county_id, kind: row.kind, parentId: row.parent_id });
-  });
+  ).action(
+    async (
+      countyId: string,
+      opts: DbOptions & {
+        name: string;
+        shortName: string;
+        province?: string;
+        kind: string;
+        caseNumberFormat?: string;
+      },
+    ) => {
+      if (opts.kind !== 'county' && opts.kind !== 'province')
+        fail(opts, 'CLI_ERR_USAGE', '--kind must be county or province', 2);
+      const row = await withStore(opts, (store) =>
+        store.counties.create({
+          countyId,
+          name: opts.name,
+          shortName: opts.shortName,
+          kind: opts.kind as 'county' | 'province',
+          parentId: opts.province ?? null,
+          ...(opts.caseNumberFormat === undefined ? {} : { caseNumberFormat: opts.caseNumberFormat }),
+        }),
+      );
+      print(opts, `added ${row.kind} ${row.county_id} (${row.name})`, {
+        countyId: row.county_id,
+        kind: row.kind,
+        parentId: row.parent_id,
+      });
+    },
+  );
 };
 
 const registerUnit = (program: Command): void => {
-  const unit = program.command('unit').description('manage units (信访局, townships, departments) of a county');
+  const unit = program
+    .command('unit')
+    .description('manage units (信访局, townships, departments) of a county');
   dbOptions(
     unit
       .command('add <unitId>')
@@ -112,13 +138,27 @@ const registerUnit = (program: Command): void => {
       .requiredOption('--name <name>', 'the unit name, e.g. 县信访局')
       .option('--parent <unitId>', 'parent unit')
       .option('--kind <kind>', 'unit kind, e.g. petition-bureau, township, department', 'department'),
-  ).action(async (unitId: string, opts: DbOptions & { county: string; name: string; parent?: string; kind: string }) => {
-    const row = await withStore(opts, async (store) => {
-      await store.counties.get(opts.county);
-      return store.units.create({ countyId: opts.county, unitId, name: opts.name, parentUnitId: opts.parent ?? null, kind: opts.kind });
-    });
-    print(opts, `added unit ${row.unit_id} (${row.name}) to ${row.county_id}`, { countyId: row.county_id, unitId: row.unit_id });
-  });
+  ).action(
+    async (
+      unitId: string,
+      opts: DbOptions & { county: string; name: string; parent?: string; kind: string },
+    ) => {
+      const row = await withStore(opts, async (store) => {
+        await store.counties.get(opts.county);
+        return store.units.create({
+          countyId: opts.county,
+          unitId,
+          name: opts.name,
+          parentUnitId: opts.parent ?? null,
+          kind: opts.kind,
+        });
+      });
+      print(opts, `added unit ${row.unit_id} (${row.name}) to ${row.county_id}`, {
+        countyId: row.county_id,
+        unitId: row.unit_id,
+      });
+    },
+  );
 };
 
 const registerUser = (program: Command): void => {
@@ -126,20 +166,52 @@ const registerUser = (program: Command): void => {
   dbOptions(
     user
       .command('add')
-      .description('add a user with one or more roles in a county (and unit); the password is read from standard input')
+      .description(
+        'add a user with one or more roles in a county (and unit); the password is read from standard input',
+      )
       .requiredOption('--county <countyId>', 'county (or province, for province_reader) the roles apply in')
       .option('--unit <unitId>', 'unit the roles are limited to (default: the whole county)')
-      .requiredOption('--role <role...>', `role(s): ${ROLES.join(', ')}, or a role the pilot defines (head, mediator, …)`)
+      .requiredOption(
+        '--role <role...>',
+        `role(s): ${ROLES.join(', ')}, or a role the pilot defines (head, mediator, …)`,
+      )
       .requiredOption('--username <username>', 'login name')
       .option('--display-name <name>', 'name shown to colleagues (default: the username)')
       .option('--password-stdin', 'read the password from standard input (required)'),
   ).action(
-    async (opts: DbOptions & { county: string; unit?: string; role: string[]; username: string; displayName?: string; passwordStdin?: boolean }) => {
+    async (
+      opts: DbOptions & {
+        county: string;
+        unit?: string;
+        role: string[];
+        username: string;
+        displayName?: string;
+        passwordStdin?: boolean;
+      },
+    ) => {
       const bad = opts.role.filter((r) => !/^[a-z][a-z0-9_-]{0,63}$/.test(r));
-      if (bad.length > 0) fail(opts, 'CLI_ERR_USAGE', `invalid role id(s) ${bad.join(', ')}; standard roles: ${ROLES.join(', ')} (pilot roles such as head or mediator also work)`, 2);
-      if (opts.passwordStdin !== true) fail(opts, 'CLI_ERR_USAGE', 'pass --password-stdin and pipe the password in (never on the command line)', 2);
+      if (bad.length > 0)
+        fail(
+          opts,
+          'CLI_ERR_USAGE',
+          `invalid role id(s) ${bad.join(', ')}; standard roles: ${ROLES.join(', ')} (pilot roles such as head or mediator also work)`,
+          2,
+        );
+      if (opts.passwordStdin !== true)
+        fail(
+          opts,
+          'CLI_ERR_USAGE',
+          'pass --password-stdin and pipe the password in (never on the command line)',
+          2,
+        );
       const password = await readStdin();
-      if ([...password].length < MIN_PASSWORD_LENGTH) fail(opts, 'CLI_ERR_WEAK_PASSWORD', `the password needs at least ${MIN_PASSWORD_LENGTH} characters`, 2);
+      if ([...password].length < MIN_PASSWORD_LENGTH)
+        fail(
+          opts,
+          'CLI_ERR_WEAK_PASSWORD',
+          `the password needs at least ${MIN_PASSWORD_LENGTH} characters`,
+          2,
+        );
       const passwordHash = await hashPassword(password);
       const created = await withStore(opts, async (store) => {
         await store.counties.get(opts.county);
@@ -149,20 +221,38 @@ const registerUser = (program: Command): void => {
         return store.db.transaction().execute(async (trx) => {
           const users = new UserRepository(trx);
           const memberships = new MembershipRepository(trx);
-          const u = await users.create({ countyId: opts.county, username: opts.username, displayName: opts.displayName ?? opts.username, passwordHash });
-          for (const role of opts.role) await memberships.grant({ countyId: opts.county, userId: u.user_id, unitId: opts.unit ?? null, role });
+          const u = await users.create({
+            countyId: opts.county,
+            username: opts.username,
+            displayName: opts.displayName ?? opts.username,
+            passwordHash,
+          });
+          for (const role of opts.role)
+            await memberships.grant({
+              countyId: opts.county,
+              userId: u.user_id,
+              unitId: opts.unit ?? null,
+              role,
+            });
           return u;
         });
       });
-      print(opts, `added user ${created.username} (${created.user_id}) with ${opts.role.join(', ')} in ${opts.county}${opts.unit === undefined ? '' : `/${opts.unit}`}`, {
-        userId: created.user_id,
-        username: created.username,
-        roles: opts.role,
-      });
+      print(
+        opts,
+        `added user ${created.username} (${created.user_id}) with ${opts.role.join(', ')} in ${opts.county}${opts.unit === undefined ? '' : `/${opts.unit}`}`,
+        {
+          userId: created.user_id,
+          username: created.username,
+          roles: opts.role,
+        },
+      );
     },
   );
   dbOptions(
-    user.command('disable').description('disable an account: it can no longer log in and its sessions are revoked').requiredOption('--username <username>', 'login name'),
+    user
+      .command('disable')
+      .description('disable an account: it can no longer log in and its sessions are revoked')
+      .requiredOption('--username <username>', 'login name'),
   ).action(async (opts: DbOptions & { username: string }) => {
     const row = await withStore(opts, async (store) => {
       const u = await store.users.findByUsername(opts.username);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { appendCountyAudit, openStore, sql } from '@shidian/store';
+import { appendCountyAudit, migrations, openStore, sql } from '@shidian/store';
 import { main } from '../main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'shidian-cli-audit-'));
@@ -12,7 +12,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function run(args: string[]): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
   const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
-  const err = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+  const err = vi
+    .spyOn(console, 'error')
+    .mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
   try {
     return { code: await main(args), out: lines.join('\n') };
   } finally {
@@ -23,10 +25,11 @@ async function run(args: string[]): Promise<{ code: number; out: string }> {
 }
 
 describe('shidian migrate / audit verify (embedded database)', () => {
-  it('given a fresh data dir, migrate applies 0001 once, then reports up to date', async () => {
+  it('given a fresh data dir, migrate applies every migration once, in order, then reports up to date', async () => {
     const first = await run(['migrate', '--data-dir', dataDir, '--json']);
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.out)).toMatchObject({ ok: true, dialect: 'pglite', applied: ['0001-initial'] });
+    expect(JSON.parse(first.out)).toMatchObject({ ok: true, dialect: 'pglite', applied: Object.keys(migrations).sort() });
+    expect(Object.keys(migrations)[0]).toBe('0001-initial');
     const again = await run(['migrate', '--data-dir', dataDir, '--json']);
     expect(JSON.parse(again.out)).toMatchObject({ ok: true, applied: [] });
   });
@@ -36,7 +39,14 @@ describe('shidian migrate / audit verify (embedded database)', () => {
     try {
       await store.counties.create({ countyId: 'huian', name: '惠安县', shortName: '惠安' });
       for (let i = 0; i < 3; i++) {
-        await appendCountyAudit(store.db, 'huian', { at: new Date(), actorId: 'u1', actorKind: 'user', stage: null, kind: 'test', payload: { i } });
+        await appendCountyAudit(store.db, 'huian', {
+          at: new Date(),
+          actorId: 'u1',
+          actorKind: 'user',
+          stage: null,
+          kind: 'test',
+          payload: { i },
+        });
       }
     } finally {
       await store.close();
@@ -55,7 +65,10 @@ describe('shidian migrate / audit verify (embedded database)', () => {
     }
     const broken = await run(['audit', 'verify', '--data-dir', dataDir, '--county', 'huian', '--json']);
     expect(broken.code).toBe(1);
-    expect(JSON.parse(broken.out)).toMatchObject({ ok: false, firstBroken: { countyId: 'huian', chain: 'county', seq: 2, reason: 'hash' } });
+    expect(JSON.parse(broken.out)).toMatchObject({
+      ok: false,
+      firstBroken: { countyId: 'huian', chain: 'county', seq: 2, reason: 'hash' },
+    });
   });
 
   it('given a malformed case id, audit verify is a usage error (exit 2)', async () => {

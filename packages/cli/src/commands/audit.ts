@@ -19,10 +19,15 @@ export const register: Register = (program) => {
   const audit = program.command('audit').description('审计日志 / audit log');
   audit
     .command('verify')
-    .description('校验审计哈希链并报告第一个断点 / verify the audit hash chains and report the first broken link')
+    .description(
+      '校验审计哈希链并报告第一个断点 / verify the audit hash chains and report the first broken link',
+    )
     .option('--county <id>', 'only this county')
     .option('--case <id>', 'only this case')
-    .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL; without it the embedded database is used)')
+    .option(
+      '--database-url <url>',
+      'PostgreSQL URL (default: $DATABASE_URL; without it the embedded database is used)',
+    )
     .option('--data-dir <dir>', 'embedded database directory (default .data/pglite)')
     .option('--json', 'print one JSON object')
     .action(async (opts: VerifyOptions) => {
@@ -47,11 +52,18 @@ export const register: Register = (program) => {
           ...(opts.case === undefined ? {} : { caseId: opts.case }),
         });
         if (opts.json === true) console.log(JSON.stringify(r));
-        else if (r.ok) console.log(`审计链完整 / audit chains intact: ${r.chains} chains, ${r.events} events`);
+        else if (r.ok)
+          console.log(`审计链完整 / audit chains intact: ${r.chains} chains, ${r.events} events`);
         else {
           const b = r.firstBroken;
-          const why = { hash: '哈希不符 / hash mismatch', prev: '前序哈希不符 / previous-hash mismatch', gap: '序号缺失 / sequence gap' }[b?.reason ?? 'hash'];
-          console.log(`审计链断裂 / broken audit chain: county ${b?.countyId} chain ${b?.chain} seq ${b?.seq}: ${why}`);
+          const why = {
+            hash: '哈希不符 / hash mismatch',
+            prev: '前序哈希不符 / previous-hash mismatch',
+            gap: '序号缺失 / sequence gap',
+          }[b?.reason ?? 'hash'];
+          console.log(
+            `审计链断裂 / broken audit chain: county ${b?.countyId} chain ${b?.chain} seq ${b?.seq}: ${why}`,
+          );
         }
         if (!r.ok) throw new CliExit(1);
       } finally {

@@ -1,14 +1,16 @@
 /**
- * `shidian calendar <year> [--pilot <dir>] [--json]`: the rest days and make-up workdays of a year,
- * national schedule plus the pilot's local days.
+ * `shidian calendar <year> [--pilot <dir>] [--provisional] [--json]`: the rest days and make-up
+ * workdays of a year, national schedule plus the pilot's local days; `--provisional` lists the
+ * provisional rest days of the year after the data, marked as such.
  */
 import { type DayInfo, CalendarError, addDays } from '@shidian/calendar';
-import { calendarFor, weekdayLabel, withCalendarErrors } from './deadline.js';
+import { calendarFor, provisionalWarning, weekdayLabel, withCalendarErrors } from './deadline.js';
 import type { Register } from './index.js';
 
 interface CalendarCommandOptions {
   readonly pilot?: string;
   readonly json?: boolean;
+  readonly provisional?: boolean;
 }
 
 /** Consecutive days with the same name and kind, printed as one line. */
@@ -41,7 +43,9 @@ function describeRun(run: readonly DayInfo[]): string {
   const name = [first.name, first.nameEn === undefined ? undefined : `(${first.nameEn})`]
     .filter((x) => x !== undefined)
     .join(' ');
-  return `  ${span}  ${name}${first.kind.startsWith('pilot') ? `  [试点 pilot: ${first.source}]` : ''}`;
+  const pilot = first.kind.startsWith('pilot') ? `  [试点 pilot: ${first.source}]` : '';
+  const provisional = first.provisional === true ? '  [暂定 provisional]' : '';
+  return `  ${span}  ${name}${pilot}${provisional}`;
 }
 
 function toJson(d: DayInfo) {
@@ -52,6 +56,7 @@ function toJson(d: DayInfo) {
     name: d.name ?? null,
     nameEn: d.nameEn ?? null,
     source: d.source,
+    ...(d.provisional === true ? { provisional: true } : {}),
   };
 }
 
@@ -64,17 +69,22 @@ export const register: Register = (program) => {
     )
     .argument('<year>', '年份，如 2026 / year')
     .option('--pilot <dir>', '试点配置目录 / pilot bundle directory')
+    .option(
+      '--provisional',
+      '数据未覆盖的下一年按法定节假日暂定列出并标注 / list the year after the data provisionally, flagged',
+    )
     .option('--json', '输出 JSON / print JSON')
     .action(async (yearText: string, opts: CalendarCommandOptions) => {
       await withCalendarErrors(async () => {
         if (!/^\d{4}$/.test(yearText)) throw new CalendarError('CAL_ERR_INVALID_DATE', `year ${yearText}`);
-        const calendar = await calendarFor(opts.pilot);
+        const calendar = await calendarFor(opts.pilot, opts.provisional === true);
         const s = calendar.schedule(Number(yearText));
         if (opts.json === true) {
           const out = {
             year: s.year,
             timeZone: calendar.timeZone,
             source: s.source,
+            ...(s.provisional === true ? { provisional: true } : {}),
             restDays: s.restDays.map(toJson),
             workdays: s.workdays.map(toJson),
           };
@@ -88,6 +98,7 @@ export const register: Register = (program) => {
           `调休上班 make-up workdays: ${s.workdays.length}`,
           ...runs(s.workdays).map(describeRun),
           '其余周一至周五上班、周六周日休息 / otherwise Monday–Friday work, Saturday and Sunday rest',
+          ...(s.provisional === true ? [provisionalWarning([s.year])] : []),
         ];
         process.stdout.write(`${lines.join('\n')}\n`);
       });

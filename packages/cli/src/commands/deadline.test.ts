@@ -112,7 +112,114 @@ describe('shidian deadline', () => {
   });
 });
 
+describe('shidian deadline --provisional (a year the data does not cover yet)', () => {
+  it('answers a period reaching 2027 and flags it in the JSON', async () => {
+    // Given today 2026-11-22 and the 60-day handling period, which ends in 2027
+    const r = await run('deadline', '--from', '2026-11-22', '--period', 'P60D', '--provisional', '--json');
+    // Then the due date is given, flagged provisional with the years it depends on
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({
+      from: '2026-11-22',
+      period: 'P60D',
+      due: '2027-01-21',
+      kind: 'calendar',
+      provisional: true,
+      provisionalYears: [2027],
+    });
+  });
+
+  it('rolls over the provisional 2027 holidays (春节 from 除夕 02-05 to 初三 02-08)', async () => {
+    const r = await run('deadline', '--from', '2027-01-22', '--period', '15d', '--provisional', '--json');
+    expect(JSON.parse(r.stdout)).toMatchObject({ due: '2027-02-09', provisional: true });
+  });
+
+  it('says provisional: false for a covered answer, and the output without the flag is unchanged', async () => {
+    const r = await run('deadline', '--from', '2025-09-23', '--period', '15d', '--provisional', '--json');
+    expect(JSON.parse(r.stdout)).toEqual({
+      from: '2025-09-23',
+      period: 'P15D',
+      due: '2025-10-09',
+      kind: 'calendar',
+      provisional: false,
+    });
+  });
+
+  it('prints a warning line for people', async () => {
+    const r = await run('deadline', '--from', '2026-11-22', '--period', 'P60D', '--provisional');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toContain('2027-01-21');
+    expect(lines.filter((l) => l.includes('PROVISIONAL'))).toHaveLength(1);
+    out = [];
+    const covered = await run('deadline', '--from', '2025-09-23', '--period', 'P15D', '--provisional');
+    expect(covered.stdout).not.toContain('PROVISIONAL');
+  });
+
+  it('still refuses without the flag, and beyond the provisional horizon with it', async () => {
+    const strict = await run('deadline', '--from', '2026-11-22', '--period', 'P60D', '--json');
+    expect(strict.code).toBe(2);
+    expect(strict.stderr.startsWith('CAL_ERR_YEAR_NOT_COVERED:')).toBe(true);
+    err = [];
+    const far = await run('deadline', '--from', '2027-12-20', '--period', 'P30D', '--provisional', '--json');
+    expect(far.code).toBe(2);
+    expect(far.stderr.startsWith('CAL_ERR_YEAR_NOT_COVERED:')).toBe(true);
+    expect(far.stdout).toBe('');
+  });
+
+  it('works with a pilot calendar: its local days win', async () => {
+    const r = await run(
+      'deadline',
+      '--from',
+      '2026-11-22',
+      '--period',
+      'P60D',
+      '--pilot',
+      pilotDir,
+      '--provisional',
+      '--json',
+    );
+    // this pilot loads the 2027 schedule itself: nothing is provisional
+    expect(JSON.parse(r.stdout)).toMatchObject({ due: '2027-01-21', provisional: false });
+  });
+});
+
 describe('shidian calendar', () => {
+  it('--provisional lists the provisional rest days of 2027, marked as such', async () => {
+    const r = await run('calendar', '2027', '--provisional', '--json');
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout) as {
+      provisional: boolean;
+      restDays: { date: string; provisional?: boolean; name: string }[];
+      workdays: unknown[];
+    };
+    expect(s.provisional).toBe(true);
+    expect(s.workdays).toEqual([]);
+    expect(s.restDays.map((d) => d.date)).toEqual([
+      '2027-01-01',
+      '2027-02-05',
+      '2027-02-06',
+      '2027-02-07',
+      '2027-02-08',
+      '2027-04-05',
+      '2027-05-01',
+      '2027-05-02',
+      '2027-06-09',
+      '2027-09-15',
+      '2027-10-01',
+      '2027-10-02',
+      '2027-10-03',
+    ]);
+    expect(s.restDays.every((d) => d.provisional === true)).toBe(true);
+    out = [];
+    const human = await run('calendar', '2027', '--provisional');
+    expect(human.stdout).toContain('2027-02-05 … 2027-02-08');
+    expect(human.stdout).toContain('[暂定 provisional]');
+    expect(human.stdout).toContain('PROVISIONAL');
+    out = [];
+    const covered = await run('calendar', '2025', '--provisional', '--json');
+    expect('provisional' in (JSON.parse(covered.stdout) as object)).toBe(false);
+  });
+
   it('lists the rest days and make-up workdays of 2025 as JSON', async () => {
     const r = await run('calendar', '2025', '--json');
     expect(r.code).toBe(0);

@@ -1,13 +1,15 @@
 /**
- * `shidian deadline --from <date> --period <P15D|15d|5wd> [--pilot <dir>] [--json]`: the due date of a
- * statutory period, with holidays, make-up workdays and the pilot's local days.
+ * `shidian deadline --from <date> --period <P15D|15d|5wd> [--pilot <dir>] [--provisional] [--json]`: the
+ * due date of a statutory period, with holidays, make-up workdays and the pilot's local days.
+ * `--provisional` answers the year after the data from the statutory holidays alone, flagged.
  */
 import {
   type Calendar,
+  type CalendarPolicy,
   type DayInfo,
   CalendarError,
   addDays,
-  addPeriod,
+  addPeriodDetailed,
   createCalendar,
   formatPeriod,
   loadPilotCalendar,
@@ -41,9 +43,23 @@ export async function withCalendarErrors<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The pilot's calendar when `--pilot` is given, else the national one. */
-export async function calendarFor(pilot: string | undefined): Promise<Calendar> {
-  return pilot === undefined ? createCalendar() : loadPilotCalendar(pilot);
+/**
+ * The pilot's calendar when `--pilot` is given, else the national one; `provisional` answers the
+ * year(s) after the data provisionally (see docs/calendar.md).
+ */
+export async function calendarFor(pilot: string | undefined, provisional = false): Promise<Calendar> {
+  const policy: CalendarPolicy = provisional ? { uncoveredYears: 'provisional' } : {};
+  return pilot === undefined ? createCalendar(policy) : loadPilotCalendar(pilot, policy);
+}
+
+/** The warning printed for people under every answer that rests on a provisional schedule. */
+export function provisionalWarning(years: readonly number[]): string {
+  const y = years.join('、');
+  return (
+    `⚠ 暂定 PROVISIONAL: ${y} 年国务院放假安排尚未加载，按《全国年节及纪念日放假办法》法定节假日推算（不含调休上班、补假），` +
+    `安排公布后须重新计算 / the ${years.join(', ')} State Council schedule is not loaded: computed from the statutory ` +
+    'holidays only (no make-up workdays), recompute when it is published'
+  );
 }
 
 interface DeadlineOptions {
@@ -51,6 +67,7 @@ interface DeadlineOptions {
   readonly period: string;
   readonly pilot?: string;
   readonly json?: boolean;
+  readonly provisional?: boolean;
 }
 
 /** Registers `shidian deadline`. */
@@ -72,17 +89,27 @@ export const register: Register = (program) => {
       '--pilot <dir>',
       '试点配置目录（读取其日历：本地休息日、工作日、新年度安排） / pilot bundle directory',
     )
+    .option(
+      '--provisional',
+      '数据未覆盖的下一年按法定节假日暂定推算并标注（不含调休） / answer the year after the data provisionally, flagged',
+    )
     .option('--json', '输出 JSON：{ from, period, due, kind } / print JSON')
     .action(async (opts: DeadlineOptions) => {
       await withCalendarErrors(async () => {
-        const calendar = await calendarFor(opts.pilot);
+        const calendar = await calendarFor(opts.pilot, opts.provisional === true);
         const period = parsePeriod(opts.period);
         const from = toCivilDate(opts.from, calendar.timeZone);
-        const due = addPeriod(from, period, calendar);
+        const result = addPeriodDetailed(from, period, calendar);
+        const due = result.due;
         if (opts.json === true) {
-          process.stdout.write(
-            `${JSON.stringify({ from, period: formatPeriod(period), due, kind: period.kind })}\n`,
-          );
+          const out = { from, period: formatPeriod(period), due, kind: period.kind };
+          const flag =
+            opts.provisional !== true
+              ? {}
+              : result.provisional
+                ? { provisional: true, provisionalYears: result.provisionalYears }
+                : { provisional: false };
+          process.stdout.write(`${JSON.stringify({ ...out, ...flag })}\n`);
           return;
         }
         const day = calendar.day(due);
@@ -103,6 +130,7 @@ export const register: Register = (program) => {
             );
           }
         }
+        if (result.provisional) lines.push(provisionalWarning(result.provisionalYears));
         process.stdout.write(`${lines.join('\n')}\n`);
       });
     });

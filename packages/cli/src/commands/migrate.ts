@@ -17,7 +17,10 @@ export const register: Register = (program) => {
   program
     .command('migrate')
     .description('执行数据库迁移 / apply pending database migrations')
-    .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL; without it the embedded database is used)')
+    .option(
+      '--database-url <url>',
+      'PostgreSQL URL (default: $DATABASE_URL; without it the embedded database is used)',
+    )
     .option('--data-dir <dir>', 'embedded database directory (default .data/pglite)')
     .option('--json', 'print one JSON object')
     .action(async (opts: MigrateOptions) => {
@@ -34,9 +37,14 @@ export const register: Register = (program) => {
       }
       try {
         const r = await store.migrate();
-        if (opts.json === true) console.log(JSON.stringify({ ok: true, dialect: store.dialect, applied: r.applied, all: r.all }));
+        if (opts.json === true)
+          console.log(JSON.stringify({ ok: true, dialect: store.dialect, applied: r.applied, all: r.all }));
         else {
-          console.log(r.applied.length === 0 ? '数据库已是最新 / database is up to date' : `已执行迁移 / applied: ${r.applied.join(', ')}`);
+          console.log(
+            r.applied.length === 0
+              ? '数据库已是最新 / database is up to date'
+              : `已执行迁移 / applied: ${r.applied.join(', ')}`,
+          );
           console.log(`共 ${r.all.length} 个迁移 / ${r.all.length} migrations in total (${store.dialect})`);
         }
       } catch (e) {
@@ -52,6 +60,9 @@ function report(json: boolean | undefined, e: unknown): void {
   const code = isStoreError(e) ? e.code : 'STORE_ERR_MIGRATION_FAILED';
   const message = e instanceof Error ? e.message : String(e);
   const cause = e instanceof Error && e.cause instanceof Error ? e.cause.message : undefined;
-  if (json === true) console.log(JSON.stringify({ ok: false, error: { code, message, ...(cause === undefined ? {} : { cause }) } }));
+  if (json === true)
+    console.log(
+      JSON.stringify({ ok: false, error: { code, message, ...(cause === undefined ? {} : { cause }) } }),
+    );
   else console.error(`${code} ${message}${cause === undefined ? '' : ` (${cause})`}`);
 }

@@ -26,6 +26,7 @@ interface ServeOptions {
   insecureCookies?: boolean;
   timers?: boolean;
   poolSize: string;
+  loginRateLimit: string;
 }
 
 /** Registers `serve`. */
@@ -39,9 +40,21 @@ export const register: Register = (program: Command) => {
     .option('--data-dir <dir>', 'embedded database directory', '.data/pglite')
     .option('--pool-size <n>', 'PostgreSQL connection pool size', process.env['DATABASE_POOL_SIZE'] ?? '10')
     .option('--demo', 'seed demo counties, users, pilots and cases on first start, and print the logins')
-    .option('--log-level <level>', 'pino log level (fatal, error, warn, info, debug)', process.env['LOG_LEVEL'] ?? 'info')
+    .option(
+      '--log-level <level>',
+      'pino log level (fatal, error, warn, info, debug)',
+      process.env['LOG_LEVEL'] ?? 'info',
+    )
+    .option(
+      '--login-rate-limit <n>',
+      'login attempts allowed per client address and minute',
+      process.env['LOGIN_RATE_LIMIT'] ?? '10',
+    )
     .option('--no-timers', 'do not fire timers in this process (run them in another server)')
-    .option('--insecure-cookies', 'omit the Secure flag on cookies (only for plain HTTP on a trusted network; never in production)')
+    .option(
+      '--insecure-cookies',
+      'omit the Secure flag on cookies (only for plain HTTP on a trusted network; never in production)',
+    )
     .action(async (opts: ServeOptions) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -56,7 +69,8 @@ export const register: Register = (program: Command) => {
           poolSize: Math.max(1, Math.min(200, Number(opts.poolSize) || 10)),
         });
       } catch (e) {
-        if (isStoreError(e, 'STORE_ERR_DATA_DIR_LOCKED')) console.error(`${e.code}: ${e.messageEn} (${opts.dataDir}); is another server running?`);
+        if (isStoreError(e, 'STORE_ERR_DATA_DIR_LOCKED'))
+          console.error(`${e.code}: ${e.messageEn} (${opts.dataDir}); is another server running?`);
         else console.error(`cannot open the database: ${e instanceof Error ? e.message : String(e)}`);
         throw new CliExit(2);
       }
@@ -64,8 +78,12 @@ export const register: Register = (program: Command) => {
       const app = await buildApp({
         store,
         runtime,
-        logger: { level: opts.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'] },
+        logger: {
+          level: opts.logLevel,
+          redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+        },
         cookieSecure: opts.insecureCookies !== true,
+        loginRateLimit: { max: Math.max(1, Number(opts.loginRateLimit) || 10), timeWindowMs: 60_000 },
         processMetrics: true,
       });
       let demo: Awaited<ReturnType<typeof seedDemo>> | undefined;
@@ -75,7 +93,7 @@ export const register: Register = (program: Command) => {
         } catch (e) {
           await app.close();
           await store.close();
-          console.error(`demo seeding failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+          console.error(`demo seeding failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
           throw new CliExit(1);
         }
       }
@@ -103,10 +121,19 @@ export const register: Register = (program: Command) => {
       ];
       if (demo !== undefined) {
         lines.push('', `Demo logins (password for all: ${DEMO_PASSWORD}):`);
-        for (const u of demo.users) lines.push(`  ${u.username.padEnd(24)} ${u.roles.join(', ')}${u.countyId === null ? '' : ` @ ${u.countyId}`}`);
-        lines.push('', `Pilots: ${demo.pilots.map((p) => `${p.countyId}/${p.pilotId} v${p.version}`).join(', ')}`);
+        for (const u of demo.users)
+          lines.push(
+            `  ${u.username.padEnd(24)} ${u.roles.join(', ')}${u.countyId === null ? '' : ` @ ${u.countyId}`}`,
+          );
+        lines.push(
+          '',
+          `Pilots: ${demo.pilots.map((p) => `${p.countyId}/${p.pilotId} v${p.version}`).join(', ')}`,
+        );
         lines.push(`Demo cases: ${demo.cases}`);
-        lines.push('', `Try: curl -s ${base}/api/auth/login -H 'content-type: application/json' -d '{"username":"${demo.users[0]?.username ?? ''}","password":"${DEMO_PASSWORD}"}'`);
+        lines.push(
+          '',
+          `Try: curl -s ${base}/api/auth/login -H 'content-type: application/json' -d '{"username":"${demo.users[0]?.username ?? ''}","password":"${DEMO_PASSWORD}"}'`,
+        );
       }
       console.log(lines.join('\n'));
       await new Promise<void>((resolve) => app.server.once('close', () => resolve()));

@@ -10,7 +10,8 @@ afterAll(async () => {
   await t.close();
 });
 
-const login = (username: string, password = TEST_PASSWORD) => t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
+const login = (username: string, password = TEST_PASSWORD) =>
+  t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
 
 function cookieOf(res: Awaited<ReturnType<typeof login>>, name: string) {
   return res.cookies.find((c) => c.name === name);
@@ -20,13 +21,25 @@ describe('POST /api/auth/login', () => {
   it('given the right password, then a bearer token, a CSRF token and secure cookies', async () => {
     const res = await login('huian.registrar');
     expect(res.statusCode).toBe(200);
-    const body = res.json() as { token: string; csrfToken: string; expiresAt: string; user: { username: string; memberships: unknown[] } };
+    const body = res.json() as {
+      token: string;
+      csrfToken: string;
+      expiresAt: string;
+      user: { username: string; memberships: unknown[] };
+    };
     expect(body.token).toMatch(/^sd_/);
     expect(body.expiresAt).toBe('2026-03-02T02:00:00.000Z');
     expect(body.user.username).toBe('huian.registrar');
     expect(body.user.memberships).toEqual([{ countyId: 'huian', unitId: 'xfj', role: 'registrar' }]);
     const session = cookieOf(res, 'shidian_session');
-    expect(session).toMatchObject({ value: body.token, httpOnly: true, secure: true, sameSite: 'Strict', path: '/api', maxAge: 3600 });
+    expect(session).toMatchObject({
+      value: body.token,
+      httpOnly: true,
+      secure: true,
+      sameSite: 'Strict',
+      path: '/api',
+      maxAge: 3600,
+    });
     const csrf = cookieOf(res, 'shidian_csrf');
     expect(csrf).toMatchObject({ value: body.csrfToken, secure: true, sameSite: 'Strict', path: '/' });
     expect(csrf?.httpOnly).toBeFalsy();
@@ -57,18 +70,30 @@ describe('GET /api/me', () => {
   it('given a bearer token, then the user and their roles', async () => {
     const res = await t.as('huian.leader', { method: 'GET', url: '/api/me' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ username: 'huian.leader', memberships: [{ countyId: 'huian', unitId: null, role: 'leader' }], readableCounties: ['huian'] });
+    expect(res.json()).toMatchObject({
+      username: 'huian.leader',
+      memberships: [{ countyId: 'huian', unitId: null, role: 'leader' }],
+      readableCounties: ['huian'],
+    });
   });
 
   it('given a province reader, then every county of the province is readable and none of another', async () => {
     const res = await t.as('fj.reader', { method: 'GET', url: '/api/me' });
-    expect(res.json()).toMatchObject({ memberships: [], provinces: ['fj'], readableCounties: ['anxi', 'huian'] });
+    expect(res.json()).toMatchObject({
+      memberships: [],
+      provinces: ['fj'],
+      readableCounties: ['anxi', 'huian'],
+    });
   });
 
   it.each([
     ['no credentials', {}, 'API_ERR_UNAUTHENTICATED'],
     ['a malformed token', { authorization: 'Bearer abc' }, 'API_ERR_UNAUTHENTICATED'],
-    ['a well-formed unknown token', { authorization: `Bearer sd_${'A'.repeat(43)}` }, 'API_ERR_UNAUTHENTICATED'],
+    [
+      'a well-formed unknown token',
+      { authorization: `Bearer sd_${'A'.repeat(43)}` },
+      'API_ERR_UNAUTHENTICATED',
+    ],
     ['basic auth', { authorization: 'Basic dXNlcjpwYXNz' }, 'API_ERR_UNAUTHENTICATED'],
     ['a bogus cookie', { cookie: 'shidian_session=sd_x' }, 'API_ERR_UNAUTHENTICATED'],
   ])('given %s, then 401 %s', async (_what, headers, code) => {
@@ -89,7 +114,11 @@ describe('GET /api/me', () => {
     const saved = clock;
     clock = new Date(saved.getTime() + 3601_000);
     try {
-      const res = await t.app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${token}` } });
+      const res = await t.app.inject({
+        method: 'GET',
+        url: '/api/me',
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(res.statusCode).toBe(401);
       expect(res.json()).toMatchObject({ code: 'API_ERR_TOKEN_EXPIRED' });
     } finally {
@@ -101,7 +130,11 @@ describe('GET /api/me', () => {
     const res0 = await login('anxi.admin');
     const token = (res0.json() as { token: string }).token;
     await t.store.users.disable(t.userId('anxi.admin'));
-    const res = await t.app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${token}` } });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/api/me',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(res.statusCode).toBe(401);
     expect(res.json()).toMatchObject({ code: 'API_ERR_UNAUTHENTICATED' });
   });
@@ -111,10 +144,19 @@ describe('POST /api/auth/logout and CSRF', () => {
   it('given a cookie session without X-CSRF-Token, then 403 API_ERR_CSRF and the session survives', async () => {
     const res0 = await login('huian.reviewer');
     const { token } = res0.json() as { token: string };
-    const res = await t.app.inject({ method: 'POST', url: '/api/auth/logout', cookies: { shidian_session: token } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/logout',
+      cookies: { shidian_session: token },
+    });
     expect(res.statusCode).toBe(403);
     expect(res.json()).toMatchObject({ code: 'API_ERR_CSRF' });
-    const wrong = await t.app.inject({ method: 'POST', url: '/api/auth/logout', cookies: { shidian_session: token }, headers: { 'x-csrf-token': 'x'.repeat(43) } });
+    const wrong = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/logout',
+      cookies: { shidian_session: token },
+      headers: { 'x-csrf-token': 'x'.repeat(43) },
+    });
     expect(wrong.json()).toMatchObject({ code: 'API_ERR_CSRF' });
     const me = await t.app.inject({ method: 'GET', url: '/api/me', cookies: { shidian_session: token } });
     expect(me.statusCode).toBe(200);
@@ -123,17 +165,30 @@ describe('POST /api/auth/logout and CSRF', () => {
   it('given a cookie session with its CSRF token, then logout revokes it and clears the cookies', async () => {
     const res0 = await login('huian.reviewer');
     const { token, csrfToken } = res0.json() as { token: string; csrfToken: string };
-    const res = await t.app.inject({ method: 'POST', url: '/api/auth/logout', cookies: { shidian_session: token }, headers: { 'x-csrf-token': csrfToken } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/logout',
+      cookies: { shidian_session: token },
+      headers: { 'x-csrf-token': csrfToken },
+    });
     expect(res.statusCode).toBe(204);
     expect(cookieOf(res, 'shidian_session')?.value).toBe('');
-    const me = await t.app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${token}` } });
+    const me = await t.app.inject({
+      method: 'GET',
+      url: '/api/me',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(me.statusCode).toBe(401);
   });
 
   it('given a bearer token, then logout needs no CSRF token', async () => {
     const res0 = await login('huian.reviewer');
     const { token } = res0.json() as { token: string };
-    const res = await t.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { authorization: `Bearer ${token}` } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/logout',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(res.statusCode).toBe(204);
   });
 
@@ -149,7 +204,11 @@ describe('login rate limit', () => {
     try {
       const codes: number[] = [];
       for (let i = 0; i < 5; i++) {
-        const res = await limited.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'x', password: 'y' } });
+        const res = await limited.app.inject({
+          method: 'POST',
+          url: '/api/auth/login',
+          payload: { username: 'x', password: 'y' },
+        });
         codes.push(res.statusCode);
         if (res.statusCode === 429) {
           expect(res.json()).toMatchObject({ code: 'API_ERR_RATE_LIMITED' });

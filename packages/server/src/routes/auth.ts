@@ -16,7 +16,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { principalOf, CSRF_COOKIE, SESSION_COOKIE } from '../authenticate.js';
 import type { AppContext } from '../context.js';
 import { apiError } from '../errors.js';
-import { DEFAULT_SCRYPT_COST, dummyHash, verifyPassword } from '../password.js';
+import { dummyHash, verifyPassword } from '../password.js';
 import { AUTHED, errorResponses, timestamp } from '../schemas.js';
 import { createSession, resolveSession, revokeSession } from '../sessions.js';
 import { readableCounties, ROLES, type Principal } from '../access.js';
@@ -41,7 +41,11 @@ const meSchema = {
         },
       },
     },
-    provinces: { type: 'array', items: { type: 'string' }, description: 'Provinces the user reads through the province role' },
+    provinces: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'Provinces the user reads through the province role',
+    },
     readableCounties: { type: 'array', items: { type: 'string' } },
   },
 } as const;
@@ -100,7 +104,10 @@ export const authRoutes =
               required: ['token', 'csrfToken', 'expiresAt', 'user'],
               properties: {
                 token: { type: 'string', description: 'Send as `Authorization: Bearer <token>`' },
-                csrfToken: { type: 'string', description: 'Send as `X-CSRF-Token` on unsafe requests that use the cookie' },
+                csrfToken: {
+                  type: 'string',
+                  description: 'Send as `X-CSRF-Token` on unsafe requests that use the cookie',
+                },
                 expiresAt: timestamp,
                 user: { $ref: 'Me#' },
               },
@@ -113,21 +120,31 @@ export const authRoutes =
         const { username, password } = req.body;
         const user = await ctx.store.users.findByUsername(username);
         if (user === undefined || user.disabled || user.password_hash === null) {
-          dummy ??= dummyHash(DEFAULT_SCRYPT_COST);
+          dummy ??= dummyHash(ctx.passwordCost);
           await verifyPassword(password, await dummy);
           throw apiError('API_ERR_INVALID_CREDENTIALS');
         }
-        if (!(await verifyPassword(password, user.password_hash))) throw apiError('API_ERR_INVALID_CREDENTIALS');
+        if (!(await verifyPassword(password, user.password_hash)))
+          throw apiError('API_ERR_INVALID_CREDENTIALS');
         const now = ctx.now();
         const session = await createSession(ctx.store, user, now, ctx.sessionTtlSeconds);
         const found = await resolveSession(ctx.store.db, session.token, now);
         if (!found.ok) throw apiError('API_ERR_INTERNAL');
         req.log.info({ userId: user.user_id }, 'login');
-        const cookieBase = { secure: ctx.cookieSecure, sameSite: 'strict' as const, maxAge: ctx.sessionTtlSeconds };
+        const cookieBase = {
+          secure: ctx.cookieSecure,
+          sameSite: 'strict' as const,
+          maxAge: ctx.sessionTtlSeconds,
+        };
         void reply.setCookie(SESSION_COOKIE, session.token, { ...cookieBase, httpOnly: true, path: '/api' });
         void reply.setCookie(CSRF_COOKIE, session.csrfToken, { ...cookieBase, httpOnly: false, path: '/' });
         void reply.header('cache-control', 'no-store');
-        return { token: session.token, csrfToken: session.csrfToken, expiresAt: session.expiresAt.toISOString(), user: me(found.principal) };
+        return {
+          token: session.token,
+          csrfToken: session.csrfToken,
+          expiresAt: session.expiresAt.toISOString(),
+          user: me(found.principal),
+        };
       },
     );
 

@@ -27,7 +27,16 @@ import { actorFor, runCommand } from '../commands.js';
 import type { AppContext } from '../context.js';
 import { apiError } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../paging.js';
-import { AUTHED, errorResponses, freeObject, nullableString, nullableTimestamp, slug, timestamp, uuid } from '../schemas.js';
+import {
+  AUTHED,
+  errorResponses,
+  freeObject,
+  nullableString,
+  nullableTimestamp,
+  slug,
+  timestamp,
+  uuid,
+} from '../schemas.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
@@ -44,13 +53,28 @@ const taskSummarySchema = {
     unitId: nullableString,
     dueAt: nullableTimestamp,
     warnAt: nullableTimestamp,
+    /** Present (true) only when the due date rests on a provisional holiday schedule (docs/calendar.md §1a). */
+    provisional: {
+      type: 'boolean',
+      description: 'true when the due date rests on a provisional holiday schedule (absent otherwise)',
+    },
     candidateGroups: { type: 'array', items: { type: 'string' } },
   },
 } as const;
 
 const caseSchema = {
   type: 'object',
-  required: ['caseId', 'countyId', 'number', 'pilotId', 'deploymentId', 'processId', 'status', 'version', 'createdAt'],
+  required: [
+    'caseId',
+    'countyId',
+    'number',
+    'pilotId',
+    'deploymentId',
+    'processId',
+    'status',
+    'version',
+    'createdAt',
+  ],
   properties: {
     caseId: { type: 'string' },
     countyId: { type: 'string' },
@@ -146,7 +170,8 @@ export function caseVariables(state: unknown): Record<string, unknown> {
 
 /** Best-effort petitioner name of intake data, denormalised for inbox filters. */
 function petitionerOf(data: Record<string, unknown>): string | null {
-  const pick = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim().slice(0, 100) : null);
+  const pick = (v: unknown): string | null =>
+    typeof v === 'string' && v.trim() !== '' ? v.trim().slice(0, 100) : null;
   const direct = pick(data['petitionerName']);
   if (direct !== null) return direct;
   const one = data['petitioner'] as Record<string, unknown> | undefined;
@@ -167,7 +192,8 @@ function titleOf(data: Record<string, unknown>): string {
   const claims = data['claims'];
   if (Array.isArray(claims) && typeof claims[0] === 'object' && claims[0] !== null) {
     const c = claims[0] as Record<string, unknown>;
-    for (const k of ['summary', 'content', 'request', 'facts']) if (typeof c[k] === 'string') return (c[k] as string).slice(0, 200);
+    for (const k of ['summary', 'content', 'request', 'facts'])
+      if (typeof c[k] === 'string') return (c[k] as string).slice(0, 200);
   }
   return '';
 }
@@ -180,7 +206,10 @@ function pickRegistrarCounty(p: Principal, requested: string | undefined): strin
   const counties = [...new Set(p.memberships.filter((m) => m.role === 'registrar').map((m) => m.countyId))];
   if (counties.length === 1 && counties[0] !== undefined) return counties[0];
   if (counties.length === 0) throw apiError('API_ERR_FORBIDDEN', { need: ['registrar'] });
-  throw apiError('API_ERR_VALIDATION', { reason: 'countyId is required: you register cases in several counties', counties });
+  throw apiError('API_ERR_VALIDATION', {
+    reason: 'countyId is required: you register cases in several counties',
+    counties,
+  });
 }
 
 function startForm(graph: ProcessGraph): FormBinding | undefined {
@@ -192,21 +221,70 @@ function startForm(graph: ProcessGraph): FormBinding | undefined {
   return undefined;
 }
 
+const processCache = new Map<string, Promise<Array<{ process_id: string; graph: unknown }>>>();
+
+/** The processes of a deployment with their graphs (cached: deployments are immutable). */
+function deploymentProcesses(
+  ctx: AppContext,
+  countyId: string,
+  deploymentId: string,
+): Promise<Array<{ process_id: string; graph: unknown }>> {
+  const key = `${countyId}\u0000${deploymentId}`;
+  let hit = processCache.get(key);
+  if (hit === undefined) {
+    if (processCache.size > 200) processCache.clear();
+    hit = ctx.store.db
+      .selectFrom('deployment_processes')
+      .select(['process_id', 'graph'])
+      .where('county_id', '=', countyId)
+      .where('deployment_id', '=', deploymentId)
+      .orderBy('process_id')
+      .execute();
+    processCache.set(key, hit);
+    hit.catch(() => processCache.delete(key));
+  }
+  return hit;
+}
+
 /** Loads a case the caller may read, or 404 (also for another county's case). */
-export async function loadCase(ctx: AppContext, p: Principal, caseId: string): Promise<CaseRowLike & { state: unknown }> {
+export async function loadCase(
+  ctx: AppContext,
+  p: Principal,
+  caseId: string,
+): Promise<CaseRowLike & { state: unknown }> {
   const counties = readableCounties(p);
   if (counties.length === 0) throw apiError('API_ERR_CASE_NOT_FOUND');
-  const row = await ctx.store.db.selectFrom('cases').selectAll().where('county_id', 'in', counties).where('case_id', '=', caseId).executeTakeFirst();
+  const row = await ctx.store.db
+    .selectFrom('cases')
+    .selectAll()
+    .where('county_id', 'in', counties)
+    .where('case_id', '=', caseId)
+    .executeTakeFirst();
   if (row === undefined) throw apiError('API_ERR_CASE_NOT_FOUND');
   return row;
 }
 
 /** Tasks of a case (by ids, or all open ones) with their candidate groups, for responses. */
-export async function taskSummaries(ctx: AppContext, countyId: string, caseId: string, taskIds?: readonly string[]): Promise<Record<string, unknown>[]> {
+export async function taskSummaries(
+  ctx: AppContext,
+  countyId: string,
+  caseId: string,
+  taskIds?: readonly string[],
+): Promise<Record<string, unknown>[]> {
   if (taskIds !== undefined && taskIds.length === 0) return [];
   let q = ctx.store.db
     .selectFrom('tasks as t')
-    .select(['t.task_id', 't.name', 't.element_id', 't.stage', 't.status', 't.assignee_id', 't.unit_id', 't.due_at', 't.warn_at'])
+    .select([
+      't.task_id',
+      't.name',
+      't.element_id',
+      't.stage',
+      't.status',
+      't.assignee_id',
+      't.unit_id',
+      't.due_at',
+      't.warn_at',
+    ])
     .select((eb) =>
       eb
         .selectFrom('task_candidates as c')
@@ -215,6 +293,12 @@ export async function taskSummaries(ctx: AppContext, countyId: string, caseId: s
         .whereRef('c.task_id', '=', 't.task_id')
         .where('c.kind', '=', 'group')
         .as('groups'),
+    )
+    // the budget's provisional flag lives in the engine state of the case
+    .select(
+      sql<boolean | null>`(select (cs.state -> 'budgets' -> t.budget_id ->> 'provisional')::boolean from cases cs where cs.county_id = t.county_id and cs.case_id = t.case_id)`.as(
+        'provisional',
+      ),
     )
     .where('t.county_id', '=', countyId)
     .where('t.case_id', '=', caseId);
@@ -230,14 +314,38 @@ export async function taskSummaries(ctx: AppContext, countyId: string, caseId: s
     unitId: r.unit_id,
     dueAt: r.due_at === null ? null : r.due_at.toISOString(),
     warnAt: r.warn_at === null ? null : r.warn_at.toISOString(),
+    ...(r.provisional === true ? { provisional: true } : {}),
     candidateGroups: r.groups ?? [],
   }));
 }
 
 const CASE_ACTIONS = {
-  cancel: { roles: ['supervisor', 'leader'], body: { type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 2000 } } } },
-  suspend: { roles: ['supervisor', 'leader'], body: { type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 2000 } } } },
-  resume: { roles: ['supervisor', 'leader'], body: { type: 'object', additionalProperties: false, properties: { comment: { type: 'string', maxLength: 2000 } } } },
+  cancel: {
+    roles: ['supervisor', 'leader'],
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['reason'],
+      properties: { reason: { type: 'string', minLength: 1, maxLength: 2000 } },
+    },
+  },
+  suspend: {
+    roles: ['supervisor', 'leader'],
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['reason'],
+      properties: { reason: { type: 'string', minLength: 1, maxLength: 2000 } },
+    },
+  },
+  resume: {
+    roles: ['supervisor', 'leader'],
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { comment: { type: 'string', maxLength: 2000 } },
+    },
+  },
   extend: {
     roles: ['leader', 'supervisor'],
     body: {
@@ -247,15 +355,31 @@ const CASE_ACTIONS = {
       properties: {
         taskId: { type: 'string', maxLength: 120, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' },
         budgetId: { type: 'string', maxLength: 100 },
-        period: { type: 'string', minLength: 1, maxLength: 20, description: 'e.g. 30d (one extension of at most 30 days, approved by the head of the body)' },
+        period: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 20,
+          description: 'e.g. 30d (one extension of at most 30 days, approved by the head of the body)',
+        },
         reason: { type: 'string', minLength: 1, maxLength: 2000 },
-        approver: { type: 'string', maxLength: 100, description: 'Who approved the extension (default: the caller)' },
+        approver: {
+          type: 'string',
+          maxLength: 100,
+          description: 'Who approved the extension (default: the caller)',
+        },
       },
     },
   },
 } as const;
 
-type CaseActionBody = { reason?: string; comment?: string; taskId?: string; budgetId?: string; period?: string; approver?: string };
+type CaseActionBody = {
+  reason?: string;
+  comment?: string;
+  taskId?: string;
+  budgetId?: string;
+  period?: string;
+  approver?: string;
+};
 
 /** The cases routes plugin. */
 export const caseRoutes =
@@ -267,7 +391,12 @@ export const caseRoutes =
         schema: {
           tags: ['cases'],
           summary: 'Register a case (starts the process); Idempotency-Key makes retries safe',
-          headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', description: '1–200 printable ASCII characters' } } },
+          headers: {
+            type: 'object',
+            properties: {
+              'idempotency-key': { type: 'string', description: '1–200 printable ASCII characters' },
+            },
+          },
           body: {
             type: 'object',
             additionalProperties: false,
@@ -276,7 +405,10 @@ export const caseRoutes =
               pilotId: slug,
               processId: slug,
               data: { ...freeObject, description: 'The intake form data (checked against the start form)' },
-              receivedAt: { ...timestamp, description: 'When the petition was received (default: now); deadlines count from it' },
+              receivedAt: {
+                ...timestamp,
+                description: 'When the petition was received (default: now); deadlines count from it',
+              },
               countyId: slug,
               responsibleUnitId: slug,
               title: { type: 'string', maxLength: 200 },
@@ -295,7 +427,20 @@ export const caseRoutes =
                 tasks: { type: 'array', items: taskSummarySchema },
                 deadlines: {
                   type: 'array',
-                  items: { type: 'object', properties: { taskId: { type: 'string' }, name: { type: 'string' }, dueAt: timestamp, warnAt: nullableTimestamp } },
+                  items: {
+                    type: 'object',
+                    properties: {
+                      taskId: { type: 'string' },
+                      name: { type: 'string' },
+                      dueAt: timestamp,
+                      warnAt: nullableTimestamp,
+                      provisional: {
+                        type: 'boolean',
+                        description:
+                          'true when the due date rests on a provisional holiday schedule: recompute when the State Council publishes it',
+                      },
+                    },
+                  },
                 },
               },
             },
@@ -317,18 +462,25 @@ export const caseRoutes =
         if (pilot === undefined) throw apiError('API_ERR_PILOT_NOT_FOUND');
         if (pilot.active_deployment_id === null) throw apiError('API_ERR_DEPLOYMENT_NOT_FOUND');
         const deploymentId = pilot.active_deployment_id;
-        const processes = await ctx.store.db
-          .selectFrom('deployment_processes')
-          .select(['process_id', 'graph'])
-          .where('county_id', '=', countyId)
-          .where('deployment_id', '=', deploymentId)
-          .orderBy('process_id')
-          .execute();
-        const wanted = req.body.processId ?? (processes.length === 1 ? processes[0]?.process_id : processes.some((x) => x.process_id === 'acceptance') ? 'acceptance' : undefined);
-        if (wanted === undefined) throw apiError('API_ERR_VALIDATION', { reason: 'processId is required', processes: processes.map((x) => x.process_id) });
+        const processes = await deploymentProcesses(ctx, countyId, deploymentId);
+        const wanted =
+          req.body.processId ??
+          (processes.length === 1
+            ? processes[0]?.process_id
+            : processes.some((x) => x.process_id === 'acceptance')
+              ? 'acceptance'
+              : undefined);
+        if (wanted === undefined)
+          throw apiError('API_ERR_VALIDATION', {
+            reason: 'processId is required',
+            processes: processes.map((x) => x.process_id),
+          });
         const proc = processes.find((x) => x.process_id === wanted);
         if (proc === undefined) throw apiError('API_ERR_PROCESS_NOT_FOUND', { processId: wanted });
-        if (req.body.responsibleUnitId !== undefined && (await ctx.store.units.find(countyId, req.body.responsibleUnitId)) === undefined) {
+        if (
+          req.body.responsibleUnitId !== undefined &&
+          (await ctx.store.units.find(countyId, req.body.responsibleUnitId)) === undefined
+        ) {
           throw apiError('API_ERR_VALIDATION', { reason: 'unknown responsibleUnitId' });
         }
         let data: Record<string, unknown> = req.body.data;
@@ -336,12 +488,19 @@ export const caseRoutes =
         if (binding !== undefined) {
           const form = await ctx.forms.get(countyId, deploymentId, binding.ref);
           if (form !== undefined) {
-            const checked = validateSubmission(form, [], {}, data, { lang: /^\s*en\b/i.test(req.headers['accept-language'] ?? '') ? 'en' : 'zh', role: 'registrar' });
-            if (!checked.valid) throw apiError('API_ERR_FORM_INVALID', { form: binding.ref, errors: checked.errors });
+            const checked = validateSubmission(form, [], {}, data, {
+              lang: /^\s*en\b/i.test(req.headers['accept-language'] ?? '') ? 'en' : 'zh',
+              role: 'registrar',
+            });
+            if (!checked.valid)
+              throw apiError('API_ERR_FORM_INVALID', { form: binding.ref, errors: checked.errors });
             data = { ...checked.data };
           }
         }
-        const variables = { ...data, ...(req.body.receivedAt === undefined ? {} : { receivedAt: req.body.receivedAt }) } as Variables;
+        const variables = {
+          ...data,
+          ...(req.body.receivedAt === undefined ? {} : { receivedAt: req.body.receivedAt }),
+        } as Variables;
         const outcome = await runCommand(ctx, 'start', () =>
           ctx.runtime.startCase({
             countyId,
@@ -351,11 +510,18 @@ export const caseRoutes =
             variables,
             title: req.body.title ?? titleOf(data),
             petitionerName: petitionerOf(data),
-            ...(req.body.responsibleUnitId === undefined ? {} : { responsibleUnitId: req.body.responsibleUnitId }),
+            ...(req.body.responsibleUnitId === undefined
+              ? {}
+              : { responsibleUnitId: req.body.responsibleUnitId }),
             ...(key === undefined ? {} : { idempotencyKey: key }),
           }),
         );
-        const tasks = await taskSummaries(ctx, countyId, outcome.caseId, outcome.replayed ? undefined : outcome.tasksCreated);
+        const tasks = await taskSummaries(
+          ctx,
+          countyId,
+          outcome.caseId,
+          outcome.replayed ? undefined : outcome.tasksCreated,
+        );
         if (outcome.replayed) void reply.header('idempotent-replayed', 'true');
         void reply.header('location', `/api/cases/${outcome.caseId}`);
         return reply.code(201).send({
@@ -365,7 +531,15 @@ export const caseRoutes =
           stage: outcome.stage,
           replayed: outcome.replayed,
           tasks,
-          deadlines: tasks.filter((t) => t['dueAt'] !== null).map((t) => ({ taskId: t['taskId'], name: t['name'], dueAt: t['dueAt'], warnAt: t['warnAt'] })),
+          deadlines: tasks
+            .filter((t) => t['dueAt'] !== null)
+            .map((t) => ({
+              taskId: t['taskId'],
+              name: t['name'],
+              dueAt: t['dueAt'],
+              warnAt: t['warnAt'],
+              ...(t['provisional'] === true ? { provisional: true } : {}),
+            })),
         });
       },
     );
@@ -383,9 +557,17 @@ export const caseRoutes =
               countyId: slug,
               status: { type: 'string', enum: ['active', 'completed', 'terminated', 'cancelled'] },
               pilotId: slug,
-              stage: { type: 'string', enum: ['prevention', 'acceptance', 'handling', 'supervision', 'order'] },
+              stage: {
+                type: 'string',
+                enum: ['prevention', 'acceptance', 'handling', 'supervision', 'order'],
+              },
               number: { type: 'string', minLength: 1, maxLength: 64, description: 'case number prefix' },
-              petitioner: { type: 'string', minLength: 1, maxLength: 64, description: 'petitioner name prefix' },
+              petitioner: {
+                type: 'string',
+                minLength: 1,
+                maxLength: 64,
+                description: 'petitioner name prefix',
+              },
               createdFrom: timestamp,
               createdTo: timestamp,
               limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
@@ -393,7 +575,11 @@ export const caseRoutes =
             },
           },
           response: {
-            200: { type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: caseSchema }, nextCursor: nullableString } },
+            200: {
+              type: 'object',
+              required: ['items', 'nextCursor'],
+              properties: { items: { type: 'array', items: caseSchema }, nextCursor: nullableString },
+            },
             ...errorResponses(...AUTHED, 404),
           },
         },
@@ -433,12 +619,15 @@ export const caseRoutes =
         if (q.pilotId !== undefined) query = query.where('pilot_id', '=', q.pilotId);
         if (q.stage !== undefined) query = query.where('stage', '=', q.stage);
         if (q.number !== undefined) query = query.where('number', 'like', `${escapeLike(q.number)}%`);
-        if (q.petitioner !== undefined) query = query.where('petitioner_name', 'like', `${escapeLike(q.petitioner)}%`);
+        if (q.petitioner !== undefined)
+          query = query.where('petitioner_name', 'like', `${escapeLike(q.petitioner)}%`);
         if (q.createdFrom !== undefined) query = query.where('created_at', '>=', new Date(q.createdFrom));
         if (q.createdTo !== undefined) query = query.where('created_at', '<', new Date(q.createdTo));
         if (q.cursor !== undefined) {
           const [at, id] = decodeCursor(q.cursor, ['date', 'uuid']) as [string, string];
-          query = query.where(sql<boolean>`(created_at, case_id) < (${new Date(at)}::timestamptz, ${id}::uuid)`);
+          query = query.where(
+            sql<boolean>`(created_at, case_id) < (${new Date(at)}::timestamptz, ${id}::uuid)`,
+          );
         }
         const rows = await query
           .orderBy('created_at', 'desc')
@@ -449,7 +638,10 @@ export const caseRoutes =
         const last = page[page.length - 1];
         return {
           items: page.map((r) => caseOut(r)),
-          nextCursor: rows.length > q.limit && last !== undefined ? encodeCursor([last.created_at.toISOString(), last.case_id]) : null,
+          nextCursor:
+            rows.length > q.limit && last !== undefined
+              ? encodeCursor([last.created_at.toISOString(), last.case_id])
+              : null,
         };
       },
     );
@@ -465,7 +657,11 @@ export const caseRoutes =
             200: {
               type: 'object',
               required: ['case', 'data', 'tasks'],
-              properties: { case: caseSchema, data: freeObject, tasks: { type: 'array', items: taskSummarySchema } },
+              properties: {
+                case: caseSchema,
+                data: freeObject,
+                tasks: { type: 'array', items: taskSummarySchema },
+              },
             },
             ...errorResponses(...AUTHED, 404),
           },
@@ -474,7 +670,11 @@ export const caseRoutes =
       async (req) => {
         const p = principalOf(req);
         const row = await loadCase(ctx, p, req.params.id);
-        return { case: caseOut(row), data: caseVariables(row.state), tasks: await taskSummaries(ctx, row.county_id, row.case_id) };
+        return {
+          case: caseOut(row),
+          data: caseVariables(row.state),
+          tasks: await taskSummaries(ctx, row.county_id, row.case_id),
+        };
       },
     );
 
@@ -488,7 +688,10 @@ export const caseRoutes =
           querystring: {
             type: 'object',
             additionalProperties: false,
-            properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 }, cursor: { type: 'string', maxLength: 512 } },
+            properties: {
+              limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
+              cursor: { type: 'string', maxLength: 512 },
+            },
           },
           response: {
             200: {
@@ -531,7 +734,10 @@ export const caseRoutes =
           const [seq] = decodeCursor(req.query.cursor, ['int']) as [number];
           q = q.where('seq', '>', seq);
         }
-        const rows = await q.orderBy('seq').limit(req.query.limit + 1).execute();
+        const rows = await q
+          .orderBy('seq')
+          .limit(req.query.limit + 1)
+          .execute();
         const page = rows.slice(0, req.query.limit);
         const last = page[page.length - 1];
         return {
@@ -564,7 +770,13 @@ export const caseRoutes =
               200: {
                 type: 'object',
                 required: ['caseId', 'version', 'status'],
-                properties: { caseId: { type: 'string' }, version: { type: 'integer' }, status: { type: 'string' }, stage: nullableString, tasks: { type: 'array', items: taskSummarySchema } },
+                properties: {
+                  caseId: { type: 'string' },
+                  version: { type: 'integer' },
+                  status: { type: 'string' },
+                  stage: nullableString,
+                  tasks: { type: 'array', items: taskSummarySchema },
+                },
               },
               ...errorResponses(...AUTHED, 404, 409, 415, 422),
             },
@@ -584,7 +796,11 @@ export const caseRoutes =
               : action === 'suspend'
                 ? { type: 'suspend' as const, reason: b.reason ?? '', actor }
                 : action === 'resume'
-                  ? { type: 'resume' as const, actor, ...(b.comment === undefined ? {} : { comment: b.comment }) }
+                  ? {
+                      type: 'resume' as const,
+                      actor,
+                      ...(b.comment === undefined ? {} : { comment: b.comment }),
+                    }
                   : {
                       type: 'extend-deadline' as const,
                       period: b.period ?? '',
@@ -595,9 +811,20 @@ export const caseRoutes =
                       ...(b.budgetId === undefined ? {} : { budgetId: b.budgetId }),
                     };
           const outcome = await runCommand(ctx, action, () =>
-            ctx.runtime.execute({ countyId: row.county_id, caseId: row.case_id, command, ...(key === undefined ? {} : { idempotencyKey: key }) }),
+            ctx.runtime.execute({
+              countyId: row.county_id,
+              caseId: row.case_id,
+              command,
+              ...(key === undefined ? {} : { idempotencyKey: key }),
+            }),
           );
-          return { caseId: outcome.caseId, version: outcome.version, status: outcome.status, stage: outcome.stage, tasks: await taskSummaries(ctx, row.county_id, row.case_id) };
+          return {
+            caseId: outcome.caseId,
+            version: outcome.version,
+            status: outcome.status,
+            stage: outcome.stage,
+            tasks: await taskSummaries(ctx, row.county_id, row.case_id),
+          };
         },
       );
     }

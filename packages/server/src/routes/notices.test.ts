@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundle } from '@shidian/pilot';
 import { startTestApp, type TestApp } from '../test-support.js';
-import { chromiumPath } from './notices.js';
+import { existsSync } from 'node:fs';
+import { DEFAULT_CHROMIUM_PATH } from '@shidian/print';
 
 let t: TestApp;
 let caseId: string;
@@ -10,13 +11,26 @@ let noticeId: string;
 beforeAll(async () => {
   t = await startTestApp();
   const files = Object.fromEntries(loadBundle(new URL('../fixtures/mini', import.meta.url).pathname).files);
-  expect((await t.as('huian.admin', { method: 'POST', url: '/api/pilots/mini/deployments', payload: { files } })).statusCode).toBe(201);
-  const created = (await t.as('huian.registrar', { method: 'POST', url: '/api/cases', payload: { pilotId: 'mini', data: { petitionerName: '王五', summary: '征地补偿' } } })).json() as {
+  expect(
+    (await t.as('huian.admin', { method: 'POST', url: '/api/pilots/mini/deployments', payload: { files } }))
+      .statusCode,
+  ).toBe(201);
+  const created = (
+    await t.as('huian.registrar', {
+      method: 'POST',
+      url: '/api/cases',
+      payload: { pilotId: 'mini', data: { petitionerName: '王五', summary: '征地补偿' } },
+    })
+  ).json() as {
     caseId: string;
     tasks: Array<{ taskId: string }>;
   };
   caseId = created.caseId;
-  const done = await t.as('huian.registrar', { method: 'POST', url: `/api/tasks/${created.tasks[0]!.taskId}/complete`, payload: { data: { channel: '来访' } } });
+  const done = await t.as('huian.registrar', {
+    method: 'POST',
+    url: `/api/tasks/${created.tasks[0]!.taskId}/complete`,
+    payload: { data: { channel: '来访' } },
+  });
   expect(done.statusCode, done.body).toBe(200);
 });
 afterAll(async () => {
@@ -27,11 +41,19 @@ describe('notices', () => {
   it('completing the step requests its notice; the case lists it for its county and province', async () => {
     const res = await t.as('huian.handler', { method: 'GET', url: `/api/cases/${caseId}/notices` });
     expect(res.statusCode).toBe(200);
-    const items = (res.json() as { items: Array<{ noticeId: string; templateId: string; kind: string; name: string }> }).items;
-    expect(items.map((n) => [n.templateId, n.kind, n.name])).toEqual([['acceptance', 'acceptance', '受理告知书']]);
+    const items = (
+      res.json() as { items: Array<{ noticeId: string; templateId: string; kind: string; name: string }> }
+    ).items;
+    expect(items.map((n) => [n.templateId, n.kind, n.name])).toEqual([
+      ['acceptance', 'acceptance', '受理告知书'],
+    ]);
     noticeId = items[0]!.noticeId;
-    expect((await t.as('fj.reader', { method: 'GET', url: `/api/cases/${caseId}/notices` })).statusCode).toBe(200);
-    expect((await t.as('anxi.registrar', { method: 'GET', url: `/api/cases/${caseId}/notices` })).statusCode).toBe(404);
+    expect((await t.as('fj.reader', { method: 'GET', url: `/api/cases/${caseId}/notices` })).statusCode).toBe(
+      200,
+    );
+    expect(
+      (await t.as('anxi.registrar', { method: 'GET', url: `/api/cases/${caseId}/notices` })).statusCode,
+    ).toBe(404);
   });
 
   it('a notice whose case data lacks a required content is refused, never printed (422 PILOT_ERR_NOTICE_DATA_INVALID)', async () => {
@@ -50,7 +72,11 @@ describe('notices', () => {
       limitDays: 60,
       dueOn: '2026-05-02',
     };
-    await t.store.db.updateTable('notices').set({ payload: JSON.stringify(payload) }).where('notice_id', '=', noticeId).execute();
+    await t.store.db
+      .updateTable('notices')
+      .set({ payload: JSON.stringify(payload) })
+      .where('notice_id', '=', noticeId)
+      .execute();
     const res = await t.as('huian.handler', { method: 'GET', url: `/api/notices/${noticeId}` });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.headers['content-type']).toContain('text/html');
@@ -60,9 +86,9 @@ describe('notices', () => {
     expect(res.body).toMatch(/惠安信〔2026〕\d+号/);
   });
 
-  it('?format=pdf prints with Chromium when installed, else 422 API_ERR_NOTICE_FORMAT', async () => {
+  it('?format=pdf prints with @shidian/print when Chromium is installed, else 422 API_ERR_NOTICE_FORMAT', async () => {
     const res = await t.as('huian.handler', { method: 'GET', url: `/api/notices/${noticeId}?format=pdf` });
-    if (chromiumPath() === undefined) {
+    if (!existsSync(process.env['CHROMIUM_PATH'] ?? DEFAULT_CHROMIUM_PATH)) {
       expect(res.statusCode).toBe(422);
       expect(res.json()).toMatchObject({ code: 'API_ERR_NOTICE_FORMAT' });
     } else {
@@ -73,10 +99,22 @@ describe('notices', () => {
 
   it('another county, another province and unknown ids get 404 API_ERR_NOTICE_NOT_FOUND; bad formats 400', async () => {
     for (const user of ['anxi.registrar', 'zj.reader']) {
-      expect((await t.as(user, { method: 'GET', url: `/api/notices/${noticeId}` })).json()).toMatchObject({ code: 'API_ERR_NOTICE_NOT_FOUND' });
+      expect((await t.as(user, { method: 'GET', url: `/api/notices/${noticeId}` })).json()).toMatchObject({
+        code: 'API_ERR_NOTICE_NOT_FOUND',
+      });
     }
-    expect((await t.as('huian.handler', { method: 'GET', url: '/api/notices/00000000-0000-4000-8000-000000000000' })).statusCode).toBe(404);
-    expect((await t.as('huian.handler', { method: 'GET', url: `/api/notices/${noticeId}?format=docx` })).statusCode).toBe(400);
+    expect(
+      (
+        await t.as('huian.handler', {
+          method: 'GET',
+          url: '/api/notices/00000000-0000-4000-8000-000000000000',
+        })
+      ).statusCode,
+    ).toBe(404);
+    expect(
+      (await t.as('huian.handler', { method: 'GET', url: `/api/notices/${noticeId}?format=docx` }))
+        .statusCode,
+    ).toBe(400);
     expect((await t.as(null, { method: 'GET', url: `/api/notices/${noticeId}` })).statusCode).toBe(401);
   });
 });

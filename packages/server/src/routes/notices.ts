@@ -3,8 +3,8 @@
  * - `GET /api/cases/{id}/notices` — the case's notices;
  * - `GET /api/notices/{id}` — the document as HTML, rendered from the deployment's template and data
  *   schema (`renderNotice` of `@shidian/pilot`, which refuses data missing a required content with
- *   `PILOT_ERR_NOTICE_DATA_INVALID`, 422); `?format=pdf` prints it with a headless Chromium when one is
- *   installed (`CHROMIUM_PATH`, or `chromium` on the PATH), else `API_ERR_NOTICE_FORMAT` (422).
+ *   `PILOT_ERR_NOTICE_DATA_INVALID`, 422); `?format=pdf` prints it with `@shidian/print` (headless
+ *   Chromium, GB/T 9704 layout) when a Chromium is installed, else `API_ERR_NOTICE_FORMAT` (422).
  *
  * The document data is the case's variables plus what the platform knows: the case number, a
  * document number, the issue date (China time), the issuing body and the petitioner.
@@ -14,11 +14,6 @@
  * curl -s localhost:3000/api/notices/$ID -H "authorization: Bearer $T" > notice.html
  * ```
  */
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import { renderNotice } from '@shidian/pilot';
 import { principalOf } from '../authenticate.js';
@@ -52,14 +47,21 @@ const noticeSchema = {
   },
 } as const;
 
-async function manifestNotices(ctx: AppContext, countyId: string, deploymentId: string): Promise<{ notices: StoredManifestNotice[]; files: Record<string, string> }> {
+async function manifestNotices(
+  ctx: AppContext,
+  countyId: string,
+  deploymentId: string,
+): Promise<{ notices: StoredManifestNotice[]; files: Record<string, string> }> {
   const row = await ctx.store.db
     .selectFrom('deployments')
     .select('bundle')
     .where('county_id', '=', countyId)
     .where('deployment_id', '=', deploymentId)
     .executeTakeFirst();
-  const bundle = (row?.bundle ?? {}) as { files?: Record<string, string>; manifest?: { notices?: StoredManifestNotice[] } };
+  const bundle = (row?.bundle ?? {}) as {
+    files?: Record<string, string>;
+    manifest?: { notices?: StoredManifestNotice[] };
+  };
   return { notices: bundle.manifest?.notices ?? [], files: bundle.files ?? {} };
 }
 
@@ -67,29 +69,22 @@ function chinaDate(d: Date): string {
   return new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
 }
 
-/** A headless Chromium to print PDFs with, if one is installed. */
-export function chromiumPath(): string | undefined {
-  const candidates = [process.env['CHROMIUM_PATH'], '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
-  return candidates.find((c): c is string => c !== undefined && c !== '' && existsSync(c));
-}
+/** Print errors that mean "this server cannot make PDFs" rather than "try again". */
+const NO_PDF = new Set(['PRINT_ERR_BROWSER_MISSING', 'PRINT_ERR_LAUNCH_FAILED']);
 
-async function printPdf(html: string, chromium: string): Promise<Buffer> {
-  const dir = await mkdtemp(join(tmpdir(), 'shidian-notice-'));
+async function printPdf(ctx: AppContext, html: string): Promise<Uint8Array> {
   try {
-    const input = join(dir, 'notice.html');
-    const output = join(dir, 'notice.pdf');
-    await writeFile(input, html, 'utf8');
-    await new Promise<void>((resolve, reject) => {
-      execFile(
-        chromium,
-        ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-pdf-header-footer', `--print-to-pdf=${output}`, `file://${input}`],
-        { timeout: 30_000 },
-        (err) => (err ? reject(err) : resolve()),
-      );
-    });
-    return await readFile(output);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+    return await ctx.printer.pdf(html);
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && NO_PDF.has(code)) {
+      throw apiError('API_ERR_NOTICE_FORMAT', {
+        format: 'pdf',
+        reason: 'no PDF renderer (Chromium) is available on the server',
+        printCode: code,
+      });
+    }
+    throw e;
   }
 }
 
@@ -104,7 +99,14 @@ export const noticeRoutes =
           tags: ['notices'],
           summary: 'Notices requested for a case',
           params: { type: 'object', required: ['id'], properties: { id: uuid } },
-          response: { 200: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: noticeSchema } } }, ...errorResponses(...AUTHED, 404) },
+          response: {
+            200: {
+              type: 'object',
+              required: ['items'],
+              properties: { items: { type: 'array', items: noticeSchema } },
+            },
+            ...errorResponses(...AUTHED, 404),
+          },
         },
       },
       async (req) => {
@@ -145,21 +147,32 @@ export const noticeRoutes =
           tags: ['notices'],
           summary: 'A notice as an HTML document (or PDF with ?format=pdf)',
           params: { type: 'object', required: ['id'], properties: { id: uuid } },
-          querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['html', 'pdf'], default: 'html' } } },
+          querystring: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { format: { type: 'string', enum: ['html', 'pdf'], default: 'html' } },
+          },
           produces: ['text/html', 'application/pdf'],
-          response: { 200: { type: 'string', description: 'text/html or application/pdf' }, ...errorResponses(...AUTHED, 404, 422) },
+          response: {
+            200: { type: 'string', description: 'text/html or application/pdf' },
+            ...errorResponses(...AUTHED, 404, 422),
+          },
         },
       },
       async (req, reply) => {
         const p = principalOf(req);
         const html = await renderNoticeHtml(ctx, p, req.params.id);
-        void reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox");
+        void reply.header(
+          'content-security-policy',
+          "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox",
+        );
         void reply.header('cache-control', 'no-store');
         if (req.query.format === 'pdf') {
-          const chromium = chromiumPath();
-          if (chromium === undefined) throw apiError('API_ERR_NOTICE_FORMAT', { format: 'pdf', reason: 'no PDF renderer (Chromium) is installed on the server' });
-          const pdf = await printPdf(html, chromium);
-          return reply.type('application/pdf').header('content-disposition', `inline; filename="notice-${req.params.id}.pdf"`).send(pdf);
+          const pdf = Buffer.from(await printPdf(ctx, html));
+          return reply
+            .type('application/pdf')
+            .header('content-disposition', `inline; filename="notice-${req.params.id}.pdf"`)
+            .send(pdf);
         }
         return reply.type('text/html; charset=utf-8').send(html);
       },
@@ -169,7 +182,12 @@ export const noticeRoutes =
 async function renderNoticeHtml(ctx: AppContext, p: Principal, noticeId: string): Promise<string> {
   const counties = readableCounties(p);
   if (counties.length === 0) throw apiError('API_ERR_NOTICE_NOT_FOUND');
-  const n = await ctx.store.db.selectFrom('notices').selectAll().where('county_id', 'in', counties).where('notice_id', '=', noticeId).executeTakeFirst();
+  const n = await ctx.store.db
+    .selectFrom('notices')
+    .selectAll()
+    .where('county_id', 'in', counties)
+    .where('notice_id', '=', noticeId)
+    .executeTakeFirst();
   if (n === undefined) throw apiError('API_ERR_NOTICE_NOT_FOUND');
   const c = await loadCase(ctx, p, n.case_id);
   const { notices, files } = await manifestNotices(ctx, c.county_id, c.deployment_id);
@@ -177,10 +195,16 @@ async function renderNoticeHtml(ctx: AppContext, p: Principal, noticeId: string)
   const template = spec === undefined ? undefined : files[spec.template];
   const schemaText = spec === undefined ? undefined : files[spec.data];
   if (spec === undefined || template === undefined || schemaText === undefined) {
-    throw apiError('API_ERR_NOTICE_FORMAT', { reason: 'the deployment has no template for this notice', templateId: n.template_id });
+    throw apiError('API_ERR_NOTICE_FORMAT', {
+      reason: 'the deployment has no template for this notice',
+      templateId: n.template_id,
+    });
   }
   const county = await ctx.store.counties.find(c.county_id);
-  const unit = c.responsible_unit_id === null ? undefined : await ctx.store.units.find(c.county_id, c.responsible_unit_id);
+  const unit =
+    c.responsible_unit_id === null
+      ? undefined
+      : await ctx.store.units.find(c.county_id, c.responsible_unit_id);
   const seq = await ctx.store.db
     .selectFrom('notices')
     .select((eb) => eb.fn.countAll<string>().as('n'))
@@ -188,18 +212,28 @@ async function renderNoticeHtml(ctx: AppContext, p: Principal, noticeId: string)
     .where('created_at', '<=', n.created_at)
     .executeTakeFirstOrThrow();
   const issued = n.issued_at ?? n.created_at;
-  const vars = { ...caseVariables(c.state), ...(typeof n.payload === 'object' && n.payload !== null ? (n.payload as Record<string, unknown>) : {}) };
+  const vars = {
+    ...caseVariables(c.state),
+    ...(typeof n.payload === 'object' && n.payload !== null ? (n.payload as Record<string, unknown>) : {}),
+  };
   const data: Record<string, unknown> = {
     ...vars,
     caseNumber: c.number,
-    documentNumber: vars['documentNumber'] ?? `${county?.short_name ?? ''}信〔${issued.getUTCFullYear()}〕${Number(seq.n)}号`,
+    documentNumber:
+      vars['documentNumber'] ??
+      `${county?.short_name ?? ''}信〔${issued.getUTCFullYear()}〕${Number(seq.n)}号`,
     issuedOn: vars['issuedOn'] ?? chinaDate(issued),
     issuer: vars['issuer'] ?? { name: unit?.name ?? `${county?.name ?? ''}信访局` },
     petitioner: vars['petitioner'] ?? { name: c.petitioner_name ?? '' },
   };
-  const dataSchema = JSON.parse(schemaText) as Parameters<typeof renderNotice>[0]['dataSchema'] & { properties?: Record<string, unknown> };
+  const dataSchema = JSON.parse(schemaText) as Parameters<typeof renderNotice>[0]['dataSchema'] & {
+    properties?: Record<string, unknown>;
+  };
   // Only what the document's data schema declares (case variables hold much more).
   const allowed = Object.keys(dataSchema.properties ?? {});
-  const picked = allowed.length === 0 ? data : Object.fromEntries(Object.entries(data).filter(([k]) => allowed.includes(k)));
+  const picked =
+    allowed.length === 0
+      ? data
+      : Object.fromEntries(Object.entries(data).filter(([k]) => allowed.includes(k)));
   return renderNotice({ template, dataSchema }, picked);
 }

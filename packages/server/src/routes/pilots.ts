@@ -75,16 +75,23 @@ function pickCounty(p: Principal, requested: string | undefined): string {
   const admin = [...new Set(p.memberships.filter((m) => m.role === 'pilot-admin').map((m) => m.countyId))];
   if (admin.length === 1 && admin[0] !== undefined) return admin[0];
   if (admin.length === 0) throw apiError('API_ERR_FORBIDDEN', { need: ['pilot-admin'] });
-  throw apiError('API_ERR_VALIDATION', { reason: 'countyId is required: you administer pilots in several counties', counties: admin });
+  throw apiError('API_ERR_VALIDATION', {
+    reason: 'countyId is required: you administer pilots in several counties',
+    counties: admin,
+  });
 }
 
 /** The pilots and deployments routes plugin. */
 export const pilotRoutes =
   (ctx: AppContext): FastifyPluginAsync =>
   async (app) => {
-    app.addContentTypeParser([...ARCHIVE_MEDIA_TYPES], { parseAs: 'buffer', bodyLimit: ctx.deployBodyLimit }, (_req, body, done) => {
-      done(null, body);
-    });
+    app.addContentTypeParser(
+      [...ARCHIVE_MEDIA_TYPES],
+      { parseAs: 'buffer', bodyLimit: ctx.deployBodyLimit },
+      (_req, body, done) => {
+        done(null, body);
+      },
+    );
 
     app.post<{ Params: { pilotId: string }; Querystring: { countyId?: string }; Body: DeployBody | Buffer }>(
       '/api/pilots/:pilotId/deployments',
@@ -120,11 +127,24 @@ export const pilotRoutes =
             },
           },
           response: {
-            200: { type: 'object', properties: { deploymentId: { type: 'string' }, version: { type: 'integer' }, created: { type: 'boolean' }, problems: { type: 'array', items: problemSchema } } },
+            200: {
+              type: 'object',
+              properties: {
+                deploymentId: { type: 'string' },
+                version: { type: 'integer' },
+                created: { type: 'boolean' },
+                problems: { type: 'array', items: problemSchema },
+              },
+            },
             201: {
               type: 'object',
               required: ['deploymentId', 'version', 'created', 'problems'],
-              properties: { deploymentId: { type: 'string' }, version: { type: 'integer' }, created: { type: 'boolean' }, problems: { type: 'array', items: problemSchema } },
+              properties: {
+                deploymentId: { type: 'string' },
+                version: { type: 'integer' },
+                created: { type: 'boolean' },
+                problems: { type: 'array', items: problemSchema },
+              },
             },
             ...errorResponses(...AUTHED, 404, 413, 415, 422),
           },
@@ -139,15 +159,35 @@ export const pilotRoutes =
         } else {
           files = req.body.files;
           if (req.body.countyId !== undefined) {
-            if (requestedCounty !== undefined && requestedCounty !== req.body.countyId) throw apiError('API_ERR_VALIDATION', { reason: 'countyId differs between query and body' });
+            if (requestedCounty !== undefined && requestedCounty !== req.body.countyId)
+              throw apiError('API_ERR_VALIDATION', { reason: 'countyId differs between query and body' });
             requestedCounty = req.body.countyId;
           }
         }
         const countyId = pickCounty(p, requestedCounty);
-        const result = await deployBundle(ctx.store.db, { countyId, pilotId: req.params.pilotId, files, userId: p.userId, now: ctx.now() });
+        const result = await deployBundle(ctx.store.db, {
+          countyId,
+          pilotId: req.params.pilotId,
+          files,
+          userId: p.userId,
+          now: ctx.now(),
+        });
         if (!result.ok) throw apiError('API_ERR_DEPLOY_INVALID', { problems: result.problems });
-        req.log.info({ countyId, pilotId: req.params.pilotId, deploymentId: result.deploymentId, version: result.version }, 'deployed');
-        return reply.code(result.created ? 201 : 200).send({ deploymentId: result.deploymentId, version: result.version, created: result.created, problems: result.problems });
+        req.log.info(
+          {
+            countyId,
+            pilotId: req.params.pilotId,
+            deploymentId: result.deploymentId,
+            version: result.version,
+          },
+          'deployed',
+        );
+        return reply.code(result.created ? 201 : 200).send({
+          deploymentId: result.deploymentId,
+          version: result.version,
+          created: result.created,
+          problems: result.problems,
+        });
       },
     );
 
@@ -195,8 +235,20 @@ export const pilotRoutes =
         if (counties.length === 0) return { items: [] };
         const rows = await ctx.store.db
           .selectFrom('pilots as p')
-          .leftJoin('deployments as d', (j) => j.onRef('d.county_id', '=', 'p.county_id').onRef('d.deployment_id', '=', 'p.active_deployment_id'))
-          .select(['p.county_id', 'p.pilot_id', 'p.name', 'p.description', 'p.active_deployment_id', 'p.created_at', 'd.version'])
+          .leftJoin('deployments as d', (j) =>
+            j
+              .onRef('d.county_id', '=', 'p.county_id')
+              .onRef('d.deployment_id', '=', 'p.active_deployment_id'),
+          )
+          .select([
+            'p.county_id',
+            'p.pilot_id',
+            'p.name',
+            'p.description',
+            'p.active_deployment_id',
+            'p.created_at',
+            'd.version',
+          ])
           .where('p.county_id', 'in', counties)
           .orderBy('p.county_id')
           .orderBy('p.pilot_id')
@@ -223,7 +275,14 @@ export const pilotRoutes =
           summary: 'Deployed versions of a pilot, newest first',
           params: { type: 'object', required: ['pilotId'], properties: { pilotId: slug } },
           querystring: { type: 'object', additionalProperties: false, properties: { countyId: slug } },
-          response: { 200: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: deploymentSchema } } }, ...errorResponses(...AUTHED, 404) },
+          response: {
+            200: {
+              type: 'object',
+              required: ['items'],
+              properties: { items: { type: 'array', items: deploymentSchema } },
+            },
+            ...errorResponses(...AUTHED, 404),
+          },
         },
       },
       async (req) => {
@@ -236,8 +295,18 @@ export const pilotRoutes =
         if (counties.length === 0) throw apiError('API_ERR_PILOT_NOT_FOUND');
         const rows = await ctx.store.db
           .selectFrom('deployments as d')
-          .innerJoin('pilots as p', (j) => j.onRef('p.county_id', '=', 'd.county_id').onRef('p.pilot_id', '=', 'd.pilot_id'))
-          .select(['d.deployment_id', 'd.county_id', 'd.pilot_id', 'd.version', 'd.created_at', 'd.created_by', 'p.active_deployment_id'])
+          .innerJoin('pilots as p', (j) =>
+            j.onRef('p.county_id', '=', 'd.county_id').onRef('p.pilot_id', '=', 'd.pilot_id'),
+          )
+          .select([
+            'd.deployment_id',
+            'd.county_id',
+            'd.pilot_id',
+            'd.version',
+            'd.created_at',
+            'd.created_by',
+            'p.active_deployment_id',
+          ])
           .select((eb) => [
             eb
               .selectFrom('deployment_processes as dp')
@@ -258,7 +327,12 @@ export const pilotRoutes =
           .orderBy('d.version', 'desc')
           .execute();
         if (rows.length === 0) {
-          const pilot = await ctx.store.db.selectFrom('pilots').select('pilot_id').where('county_id', 'in', counties).where('pilot_id', '=', req.params.pilotId).executeTakeFirst();
+          const pilot = await ctx.store.db
+            .selectFrom('pilots')
+            .select('pilot_id')
+            .where('county_id', 'in', counties)
+            .where('pilot_id', '=', req.params.pilotId)
+            .executeTakeFirst();
           if (pilot === undefined) throw apiError('API_ERR_PILOT_NOT_FOUND');
         }
         return {
@@ -286,10 +360,16 @@ export const pilotRoutes =
           params: {
             type: 'object',
             required: ['id', '*'],
-            properties: { id: { type: 'string', pattern: '^[0-9a-f]{64}$' }, '*': { type: 'string', minLength: 1, maxLength: 300 } },
+            properties: {
+              id: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+              '*': { type: 'string', minLength: 1, maxLength: 300 },
+            },
           },
           querystring: { type: 'object', additionalProperties: false, properties: { countyId: slug } },
-          response: { 200: { type: 'string', description: 'The file content' }, ...errorResponses(...AUTHED, 404) },
+          response: {
+            200: { type: 'string', description: 'The file content' },
+            ...errorResponses(...AUTHED, 404),
+          },
         },
       },
       async (req, reply) => {
@@ -309,7 +389,8 @@ export const pilotRoutes =
           .orderBy('county_id')
           .executeTakeFirst();
         if (row === undefined) throw apiError('API_ERR_DEPLOYMENT_NOT_FOUND');
-        if (row.content === null || typeof row.content !== 'string') throw apiError('API_ERR_FILE_NOT_FOUND', { path });
+        if (row.content === null || typeof row.content !== 'string')
+          throw apiError('API_ERR_FILE_NOT_FOUND', { path });
         const type = MEDIA_BY_EXT.find(([re]) => re.test(path))?.[1] ?? 'text/plain; charset=utf-8';
         void reply.header('x-content-type-options', 'nosniff');
         return reply.type(type).send(row.content);

@@ -33,7 +33,11 @@ export const systemRoutes =
             200: {
               type: 'object',
               required: ['status', 'database', 'time'],
-              properties: { status: { type: 'string', enum: ['ok'] }, database: { type: 'string', enum: ['ok'] }, time: timestamp },
+              properties: {
+                status: { type: 'string', enum: ['ok'] },
+                database: { type: 'string', enum: ['ok'] },
+                time: timestamp,
+              },
             },
             ...errorResponses(503),
           },

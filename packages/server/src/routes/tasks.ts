@@ -18,17 +18,33 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ProcessGraph, UserTaskNode } from '@shidian/bpmn';
 import type { Command, StartCommand, Variables } from '@shidian/engine';
 import { formView, validateSubmission } from '@shidian/forms';
+import { sql } from 'kysely';
 import { principalOf } from '../authenticate.js';
 import { readableCounties, requireCounty, rolesIn, STAFF_ROLES, type Principal } from '../access.js';
 import { actorFor, runCommand } from '../commands.js';
 import type { AppContext } from '../context.js';
 import { apiError } from '../errors.js';
-import { AUTHED, errorResponses, freeObject, nullableString, nullableTimestamp, slug, timestamp, uuid } from '../schemas.js';
+import {
+  AUTHED,
+  errorResponses,
+  freeObject,
+  nullableString,
+  nullableTimestamp,
+  slug,
+  timestamp,
+  uuid,
+} from '../schemas.js';
 import { inboxPage } from '@shidian/store';
+import { createCalendar } from '@shidian/calendar';
 import { caseVariables, taskSummaries } from './cases.js';
 
 /** A task id as the store keeps it (`<caseId>.t<n>`). */
-export const taskIdSchema = { type: 'string', minLength: 1, maxLength: 120, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' } as const;
+export const taskIdSchema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 120,
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$',
+} as const;
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
@@ -60,23 +76,53 @@ const ACTION_BODIES: Record<TaskAction, { body: object; summary: string }> = {
   unclaim: { summary: '退签 give the task back to its candidates', body: { properties: { comment } } },
   complete: {
     summary: '办理 complete the task with its form data',
-    body: { properties: { data: dataField, outcome: { type: 'string', enum: ['approve', 'reject'] }, comment } },
+    body: {
+      properties: { data: dataField, outcome: { type: 'string', enum: ['approve', 'reject'] }, comment },
+    },
   },
-  draft: { summary: '暂存 save form data without completing', body: { required: ['data'], properties: { data: dataField } } },
-  return: { summary: '退回 send back to an earlier completed step', body: { required: ['target'], properties: { target: { type: 'string', minLength: 1, maxLength: 100 }, comment } } },
+  draft: {
+    summary: '暂存 save form data without completing',
+    body: { required: ['data'], properties: { data: dataField } },
+  },
+  return: {
+    summary: '退回 send back to an earlier completed step',
+    body: {
+      required: ['target'],
+      properties: { target: { type: 'string', minLength: 1, maxLength: 100 }, comment },
+    },
+  },
   reject: { summary: '驳回 reject to the preset target', body: { properties: { comment } } },
-  withdraw: { summary: '撤回 take back your completed step while the next is untouched', body: { properties: { stepId: { type: 'string', maxLength: 100 }, comment } } },
-  transfer: { summary: '转办 hand the task to another person', body: { required: ['to'], properties: { to: userRef, comment } } },
-  delegate: { summary: '委派 delegate; it comes back to you', body: { required: ['to'], properties: { to: userRef, comment } } },
-  resolve: { summary: '交回 resolve a delegated task back to its owner', body: { properties: { data: dataField, comment } } },
+  withdraw: {
+    summary: '撤回 take back your completed step while the next is untouched',
+    body: { properties: { stepId: { type: 'string', maxLength: 100 }, comment } },
+  },
+  transfer: {
+    summary: '转办 hand the task to another person',
+    body: { required: ['to'], properties: { to: userRef, comment } },
+  },
+  delegate: {
+    summary: '委派 delegate; it comes back to you',
+    body: { required: ['to'], properties: { to: userRef, comment } },
+  },
+  resolve: {
+    summary: '交回 resolve a delegated task back to its owner',
+    body: { properties: { data: dataField, comment } },
+  },
   'add-signers': {
     summary: '加签 add signers before, after or alongside',
     body: {
       required: ['users', 'position'],
-      properties: { users: { type: 'array', minItems: 1, maxItems: 20, uniqueItems: true, items: userRef }, position: { type: 'string', enum: ['before', 'after', 'alongside'] }, comment },
+      properties: {
+        users: { type: 'array', minItems: 1, maxItems: 20, uniqueItems: true, items: userRef },
+        position: { type: 'string', enum: ['before', 'after', 'alongside'] },
+        comment,
+      },
     },
   },
-  'remove-signer': { summary: '减签 remove a pending signer', body: { properties: { signerTaskId: taskIdSchema, user: userRef, comment } } },
+  'remove-signer': {
+    summary: '减签 remove a pending signer',
+    body: { properties: { signerTaskId: taskIdSchema, user: userRef, comment } },
+  },
   cc: {
     summary: '抄送 send read-only copies',
     body: {
@@ -141,12 +187,14 @@ interface TaskRow {
   state: unknown;
 }
 
-async function loadTask(ctx: AppContext, p: Principal, taskId: string): Promise<TaskRow> {
+async function loadTask(ctx: AppContext, p: Principal, taskId: string, full = true): Promise<TaskRow> {
   const counties = readableCounties(p);
   if (counties.length === 0) throw apiError('API_ERR_TASK_NOT_FOUND');
   const row = await ctx.store.db
     .selectFrom('tasks as t')
-    .innerJoin('cases as c', (j) => j.onRef('c.county_id', '=', 't.county_id').onRef('c.case_id', '=', 't.case_id'))
+    .innerJoin('cases as c', (j) =>
+      j.onRef('c.county_id', '=', 't.county_id').onRef('c.case_id', '=', 't.case_id'),
+    )
     .select([
       't.task_id',
       't.county_id',
@@ -167,7 +215,12 @@ async function loadTask(ctx: AppContext, p: Principal, taskId: string): Promise<
       't.completed_at',
       't.completed_by',
       'c.deployment_id',
-      'c.state',
+      // Moves only need the case variables: avoid shipping and parsing the whole engine state.
+      full
+        ? 'c.state'
+        : sql<unknown>`json_build_object('scopes', json_build_object('s0', json_build_object('variables', c.state #> '{scopes,s0,variables}')))`.as(
+            'state',
+          ),
     ])
     .where('t.county_id', 'in', counties)
     .where('t.task_id', '=', taskId)
@@ -176,7 +229,59 @@ async function loadTask(ctx: AppContext, p: Principal, taskId: string): Promise<
   return row;
 }
 
-async function graphOf(ctx: AppContext, countyId: string, deploymentId: string, processId: string): Promise<ProcessGraph | undefined> {
+/**
+ * A due date can rest on a provisional holiday schedule only if it lies after the national holiday
+ * data (a pilot's own extra years only make fewer dates provisional): one day of slack for time zones.
+ */
+const PROVISIONAL_AFTER = Date.UTC(Math.max(...createCalendar().coveredYears) + 1, 0, 1) - 86_400_000;
+
+/** The inbox items whose budget is flagged provisional in the case state (one query, only when needed). */
+async function provisionalTaskIds(
+  ctx: AppContext,
+  countyId: string,
+  items: readonly { readonly taskId: string; readonly dueAt: Date | null }[],
+): Promise<ReadonlySet<string>> {
+  const late = items.filter((i) => i.dueAt !== null && i.dueAt.getTime() >= PROVISIONAL_AFTER).map((i) => i.taskId);
+  if (late.length === 0) return new Set();
+  const rows = await ctx.store.db
+    .selectFrom('tasks as t')
+    .innerJoin('cases as c', (j) =>
+      j.onRef('c.county_id', '=', 't.county_id').onRef('c.case_id', '=', 't.case_id'),
+    )
+    .select('t.task_id')
+    .where('t.county_id', '=', countyId)
+    .where('t.task_id', 'in', late)
+    .where(sql<boolean>`(c.state -> 'budgets' -> t.budget_id ->> 'provisional') = 'true'`)
+    .execute();
+  return new Set(rows.map((r) => r.task_id));
+}
+
+const graphs = new Map<string, Promise<ProcessGraph | undefined>>();
+
+/** The compiled graph of a deployment's process (cached: deployments are immutable). */
+async function graphOf(
+  ctx: AppContext,
+  countyId: string,
+  deploymentId: string,
+  processId: string,
+): Promise<ProcessGraph | undefined> {
+  const key = `${countyId}\u0000${deploymentId}\u0000${processId}`;
+  let hit = graphs.get(key);
+  if (hit === undefined) {
+    if (graphs.size > 1000) graphs.clear();
+    hit = loadGraphRow(ctx, countyId, deploymentId, processId);
+    graphs.set(key, hit);
+    hit.then((g) => (g === undefined ? graphs.delete(key) : undefined)).catch(() => graphs.delete(key));
+  }
+  return hit;
+}
+
+async function loadGraphRow(
+  ctx: AppContext,
+  countyId: string,
+  deploymentId: string,
+  processId: string,
+): Promise<ProcessGraph | undefined> {
   const row = await ctx.store.db
     .selectFrom('deployment_processes')
     .select('graph')
@@ -201,15 +306,24 @@ async function checkUsers(ctx: AppContext, countyId: string, ids: readonly strin
     .execute();
   const known = new Set(rows.map((r) => r.user_id));
   const unknown = ids.filter((id) => !known.has(id));
-  if (unknown.length > 0) throw apiError('API_ERR_VALIDATION', { reason: 'unknown users in this county', users: unknown });
+  if (unknown.length > 0)
+    throw apiError('API_ERR_VALIDATION', { reason: 'unknown users in this county', users: unknown });
 }
 
 function lang(req: FastifyRequest): 'zh' | 'en' {
   return /^\s*en\b/i.test(req.headers['accept-language'] ?? '') ? 'en' : 'zh';
 }
 
-function engineTask(state: unknown, taskId: string): { draft?: Record<string, unknown>; assignee?: string; owner?: string; delegated?: boolean } | undefined {
-  const s = state as { tasks?: Record<string, { draft?: Record<string, unknown>; assignee?: string; owner?: string; delegated?: boolean }> } | null;
+function engineTask(
+  state: unknown,
+  taskId: string,
+): { draft?: Record<string, unknown>; assignee?: string; owner?: string; delegated?: boolean } | undefined {
+  const s = state as {
+    tasks?: Record<
+      string,
+      { draft?: Record<string, unknown>; assignee?: string; owner?: string; delegated?: boolean }
+    >;
+  } | null;
   return s?.tasks?.[taskId];
 }
 
@@ -223,10 +337,23 @@ function movesFor(p: Principal, t: TaskRow): TaskAction[] {
   if (t.assignee_id === null) out.push('claim', 'complete', 'draft');
   else if (t.assignee_id === p.userId) {
     if (et?.delegated === true) out.push('resolve', 'draft');
-    else out.push('unclaim', 'complete', 'draft', 'return', 'reject', 'transfer', 'delegate', 'add-signers', 'remove-signer', 'cc');
+    else
+      out.push(
+        'unclaim',
+        'complete',
+        'draft',
+        'return',
+        'reject',
+        'transfer',
+        'delegate',
+        'add-signers',
+        'remove-signer',
+        'cc',
+      );
   }
   out.push('urge');
-  if (roles.has('supervisor') || roles.has('leader')) for (const m of ['transfer', 'cc'] as const) if (!out.includes(m)) out.push(m);
+  if (roles.has('supervisor') || roles.has('leader'))
+    for (const m of ['transfer', 'cc'] as const) if (!out.includes(m)) out.push(m);
   return out;
 }
 
@@ -239,19 +366,28 @@ export const taskRoutes =
       {
         schema: {
           tags: ['tasks'],
-          summary: 'Your inbox in one county: tasks assigned to you or claimable through your user, roles and units',
+          summary:
+            'Your inbox in one county: tasks assigned to you or claimable through your user, roles and units',
           querystring: {
             type: 'object',
             additionalProperties: false,
             properties: {
               countyId: slug,
               scope: { type: 'string', enum: ['all', 'assigned', 'candidate'], default: 'all' },
-              stage: { type: 'string', enum: ['prevention', 'acceptance', 'handling', 'supervision', 'order'] },
+              stage: {
+                type: 'string',
+                enum: ['prevention', 'acceptance', 'handling', 'supervision', 'order'],
+              },
               processId: slug,
               deadlineState: { type: 'string', enum: ['none', 'normal', 'warning', 'overdue'] },
               dueBefore: timestamp,
               caseNumber: { type: 'string', minLength: 1, maxLength: 64, description: 'case number prefix' },
-              petitioner: { type: 'string', minLength: 1, maxLength: 64, description: 'petitioner name prefix' },
+              petitioner: {
+                type: 'string',
+                minLength: 1,
+                maxLength: 64,
+                description: 'petitioner name prefix',
+              },
               sort: { type: 'string', enum: ['due', 'created', 'priority'], default: 'due' },
               limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
               cursor: { type: 'string', maxLength: 512, pattern: '^[A-Za-z0-9_-]+$' },
@@ -283,6 +419,11 @@ export const taskRoutes =
                       warnAt: nullableTimestamp,
                       createdAt: timestamp,
                       deadlineState: { type: 'string', enum: ['none', 'normal', 'warning', 'overdue'] },
+                      provisional: {
+                        type: 'boolean',
+                        description:
+                          'true when the due date rests on a provisional holiday schedule (absent otherwise)',
+                      },
                     },
                   },
                 },
@@ -307,7 +448,9 @@ export const taskRoutes =
           requireCounty(p, countyId, [], 'API_ERR_TASK_NOT_FOUND', 'read');
         }
         if (q.cursor !== undefined) checkInboxCursor(q.cursor, q.sort);
-        const roles = p.memberships.filter((m) => m.countyId === countyId).map((m) => ({ role: m.role, unitId: m.unitId }));
+        const roles = p.memberships
+          .filter((m) => m.countyId === countyId)
+          .map((m) => ({ role: m.role, unitId: m.unitId }));
         const page = await inboxPage(ctx.store.db, {
           countyId,
           userId: p.userId,
@@ -324,6 +467,7 @@ export const taskRoutes =
           ...(q.petitioner === undefined ? {} : { petitionerName: q.petitioner }),
           ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
         });
+        const provisional = await provisionalTaskIds(ctx, countyId, page.items);
         return {
           countyId,
           items: page.items.map((i) => ({
@@ -331,6 +475,7 @@ export const taskRoutes =
             dueAt: i.dueAt === null ? null : i.dueAt.toISOString(),
             warnAt: i.warnAt === null ? null : i.warnAt.toISOString(),
             createdAt: i.createdAt.toISOString(),
+            ...(provisional.has(i.taskId) ? { provisional: true } : {}),
           })),
           nextCursor: page.nextCursor,
         };
@@ -369,11 +514,22 @@ export const taskRoutes =
                     completedAt: nullableTimestamp,
                     completedBy: nullableString,
                     formRef: nullableString,
+                    provisional: {
+                      type: 'boolean',
+                      description: 'true when the due date rests on a provisional holiday schedule (absent otherwise)',
+                    },
                     candidateGroups: { type: 'array', items: { type: 'string' } },
                     hasDraft: { type: 'boolean' },
                   },
                 },
-                case: { type: 'object', properties: { caseId: { type: 'string' }, number: { type: 'string' }, petitionerName: nullableString } },
+                case: {
+                  type: 'object',
+                  properties: {
+                    caseId: { type: 'string' },
+                    number: { type: 'string' },
+                    petitionerName: nullableString,
+                  },
+                },
                 form: {
                   anyOf: [
                     { type: 'null' },
@@ -412,7 +568,8 @@ export const taskRoutes =
         if (formId !== undefined) {
           const compiled = await ctx.forms.get(t.county_id, t.deployment_id, formId);
           if (compiled !== undefined) {
-            const role = [...roles].find((r) => node?.assignment.candidateGroups.includes(r)) ?? [...roles][0];
+            const role =
+              [...roles].find((r) => node?.assignment.candidateGroups.includes(r)) ?? [...roles][0];
             const view = formView(compiled, {
               permissions,
               ...(role === undefined ? {} : { role }),
@@ -420,7 +577,15 @@ export const taskRoutes =
               canSeeSensitive: roles.has('registrar') || roles.has('handler') || roles.has('reviewer'),
               lang: lang(req),
             });
-            form = { formId, schema: view.schema, ui: view.ui, data: view.data, fields: view.fields, ruleState: view.ruleState, permissions };
+            form = {
+              formId,
+              schema: view.schema,
+              ui: view.ui,
+              data: view.data,
+              fields: view.fields,
+              ruleState: view.ruleState,
+              permissions,
+            };
           }
         }
         const [summary] = await taskSummaries(ctx, t.county_id, t.case_id, [t.task_id]);
@@ -443,6 +608,7 @@ export const taskRoutes =
             completedAt: t.completed_at === null ? null : t.completed_at.toISOString(),
             completedBy: t.completed_by,
             formRef: formId ?? null,
+            ...(summary?.['provisional'] === true ? { provisional: true } : {}),
             candidateGroups: (summary?.['candidateGroups'] as string[] | undefined) ?? [],
             hasDraft: et?.draft !== undefined,
           },
@@ -455,7 +621,11 @@ export const taskRoutes =
 
     for (const action of TASK_ACTIONS) {
       const spec = ACTION_BODIES[action];
-      app.post<{ Params: { id: string }; Body: ActionBody | undefined; Headers: { 'idempotency-key'?: string } }>(
+      app.post<{
+        Params: { id: string };
+        Body: ActionBody | undefined;
+        Headers: { 'idempotency-key'?: string };
+      }>(
         `/api/tasks/:id/${action}`,
         {
           schema: {
@@ -486,12 +656,16 @@ export const taskRoutes =
           const p = principalOf(req);
           const key = req.headers['idempotency-key'];
           if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw apiError('API_ERR_BAD_IDEMPOTENCY_KEY');
-          const t = await loadTask(ctx, p, req.params.id);
+          const t = await loadTask(ctx, p, req.params.id, false);
           requireCounty(p, t.county_id, STAFF_ROLES, 'API_ERR_TASK_NOT_FOUND');
           const b = req.body ?? {};
           const actor = actorFor(p, t.county_id);
           const base = { actor, ...(b.comment === undefined ? {} : { comment: b.comment }) };
-          await checkUsers(ctx, t.county_id, [...(b.to === undefined ? [] : [b.to]), ...(b.users ?? []), ...(b.user === undefined ? [] : [b.user])]);
+          await checkUsers(ctx, t.county_id, [
+            ...(b.to === undefined ? [] : [b.to]),
+            ...(b.users ?? []),
+            ...(b.user === undefined ? [] : [b.user]),
+          ]);
           let variables: Variables | undefined;
           if (b.data !== undefined && (action === 'complete' || action === 'draft' || action === 'resolve')) {
             variables = await checkedData(ctx, req, t, b.data, action === 'draft');
@@ -504,7 +678,13 @@ export const taskRoutes =
               case 'unclaim':
                 return { type: 'unclaim', taskId: id, ...base };
               case 'complete':
-                return { type: 'complete', taskId: id, ...base, ...(variables === undefined ? {} : { variables }), ...(b.outcome === undefined ? {} : { outcome: b.outcome }) };
+                return {
+                  type: 'complete',
+                  taskId: id,
+                  ...base,
+                  ...(variables === undefined ? {} : { variables }),
+                  ...(b.outcome === undefined ? {} : { outcome: b.outcome }),
+                };
               case 'draft':
                 return { type: 'save-draft', taskId: id, ...base, variables: variables ?? {} };
               case 'return':
@@ -518,19 +698,47 @@ export const taskRoutes =
               case 'delegate':
                 return { type: 'delegate', taskId: id, to: b.to ?? '', ...base };
               case 'resolve':
-                return { type: 'resolve', taskId: id, ...base, ...(variables === undefined ? {} : { variables }) };
+                return {
+                  type: 'resolve',
+                  taskId: id,
+                  ...base,
+                  ...(variables === undefined ? {} : { variables }),
+                };
               case 'add-signers':
-                return { type: 'add-signers', taskId: id, users: b.users ?? [], position: b.position ?? 'after', ...base };
+                return {
+                  type: 'add-signers',
+                  taskId: id,
+                  users: b.users ?? [],
+                  position: b.position ?? 'after',
+                  ...base,
+                };
               case 'remove-signer':
-                return { type: 'remove-signer', taskId: id, ...base, ...(b.signerTaskId === undefined ? {} : { signerTaskId: b.signerTaskId }), ...(b.user === undefined ? {} : { user: b.user }) };
+                return {
+                  type: 'remove-signer',
+                  taskId: id,
+                  ...base,
+                  ...(b.signerTaskId === undefined ? {} : { signerTaskId: b.signerTaskId }),
+                  ...(b.user === undefined ? {} : { user: b.user }),
+                };
               case 'cc':
-                return { type: 'cc', taskId: id, users: b.users ?? [], ...(b.groups === undefined ? {} : { groups: b.groups }), ...base };
+                return {
+                  type: 'cc',
+                  taskId: id,
+                  users: b.users ?? [],
+                  ...(b.groups === undefined ? {} : { groups: b.groups }),
+                  ...base,
+                };
               case 'urge':
                 return { type: 'urge', taskId: id, ...base };
             }
           })();
           const outcome = await runCommand(ctx, action, () =>
-            ctx.runtime.execute({ countyId: t.county_id, caseId: t.case_id, command, ...(key === undefined ? {} : { idempotencyKey: key }) }),
+            ctx.runtime.execute({
+              countyId: t.county_id,
+              caseId: t.case_id,
+              command,
+              ...(key === undefined ? {} : { idempotencyKey: key }),
+            }),
           );
           return {
             caseId: outcome.caseId,
@@ -548,7 +756,13 @@ export const taskRoutes =
   };
 
 /** Validates submitted form data against the task's form and field permissions. */
-async function checkedData(ctx: AppContext, req: FastifyRequest, t: TaskRow, data: Record<string, unknown>, draft: boolean): Promise<Variables> {
+async function checkedData(
+  ctx: AppContext,
+  req: FastifyRequest,
+  t: TaskRow,
+  data: Record<string, unknown>,
+  draft: boolean,
+): Promise<Variables> {
   const graph = await graphOf(ctx, t.county_id, t.deployment_id, t.process_id);
   const node = graph?.nodes[t.element_id] as UserTaskNode | undefined;
   const formId = t.form_ref ?? (node?.kind === 'userTask' ? node.form?.ref : undefined);
@@ -561,14 +775,21 @@ async function checkedData(ctx: AppContext, req: FastifyRequest, t: TaskRow, dat
   const props = (compiled.schema as { properties?: Record<string, unknown> }).properties ?? {};
   const current: Record<string, unknown> = {};
   for (const k of Object.keys(props)) if (Object.hasOwn(prev, k)) current[k] = prev[k];
-  const result = validateSubmission(compiled, permissions, current, { ...current, ...data }, { lang: lang(req) });
-  if (!result.valid && !draft) throw apiError('API_ERR_FORM_INVALID', { form: formId, errors: result.errors });
+  const result = validateSubmission(
+    compiled,
+    permissions,
+    current,
+    { ...current, ...data },
+    { lang: lang(req) },
+  );
+  if (!result.valid && !draft)
+    throw apiError('API_ERR_FORM_INVALID', { form: formId, errors: result.errors });
   // Only what changed goes to the engine (it merges into the case variables).
   const changed: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(result.data)) if (JSON.stringify(current[k]) !== JSON.stringify(v)) changed[k] = v;
+  for (const [k, v] of Object.entries(result.data))
+    if (JSON.stringify(current[k]) !== JSON.stringify(v)) changed[k] = v;
   return (draft ? data : changed) as Variables;
 }
-
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 
@@ -580,7 +801,9 @@ export function checkInboxCursor(cursor: string, sort: 'due' | 'created' | 'prio
   } catch {
     throw apiError('API_ERR_BAD_CURSOR');
   }
-  const isTime = (x: unknown, infinity: boolean) => typeof x === 'string' && ((infinity && x === 'infinity') || (ISO.test(x) && !Number.isNaN(Date.parse(x))));
+  const isTime = (x: unknown, infinity: boolean) =>
+    typeof x === 'string' &&
+    ((infinity && x === 'infinity') || (ISO.test(x) && !Number.isNaN(Date.parse(x))));
   const isId = (x: unknown) => typeof x === 'string' && taskIdPattern.test(x) && x.length <= 120;
   const ok =
     Array.isArray(v) &&
@@ -589,7 +812,11 @@ export function checkInboxCursor(cursor: string, sort: 'due' | 'created' | 'prio
       ? v.length === 3 && isTime(v[1], true) && isId(v[2])
       : sort === 'created'
         ? v.length === 3 && isTime(v[1], false) && isId(v[2])
-        : v.length === 4 && typeof v[1] === 'number' && Number.isSafeInteger(v[1]) && isTime(v[2], true) && isId(v[3]));
+        : v.length === 4 &&
+          typeof v[1] === 'number' &&
+          Number.isSafeInteger(v[1]) &&
+          isTime(v[2], true) &&
+          isId(v[3]));
   if (!ok) throw apiError('API_ERR_BAD_CURSOR');
 }
 

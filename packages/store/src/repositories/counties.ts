@@ -37,7 +37,10 @@ export class CountyRepository {
       throw new StoreError('STORE_ERR_INVALID_INPUT', { field: 'countyId|name|shortName' });
     }
     if (input.caseNumberFormat !== undefined && !input.caseNumberFormat.includes('{seq')) {
-      throw new StoreError('STORE_ERR_INVALID_INPUT', { field: 'caseNumberFormat', reason: 'must contain {seq} or {seq:N}' });
+      throw new StoreError('STORE_ERR_INVALID_INPUT', {
+        field: 'caseNumberFormat',
+        reason: 'must contain {seq} or {seq:N}',
+      });
     }
     try {
       return await this.db
@@ -53,8 +56,10 @@ export class CountyRepository {
         .returningAll()
         .executeTakeFirstOrThrow();
     } catch (e) {
-      if (isUniqueViolation(e)) throw new StoreError('STORE_ERR_COUNTY_EXISTS', { countyId: input.countyId }, { cause: e });
-      if (sqlState(e) === '23503') throw new StoreError('STORE_ERR_COUNTY_NOT_FOUND', { countyId: input.parentId }, { cause: e });
+      if (isUniqueViolation(e))
+        throw new StoreError('STORE_ERR_COUNTY_EXISTS', { countyId: input.countyId }, { cause: e });
+      if (sqlState(e) === '23503')
+        throw new StoreError('STORE_ERR_COUNTY_NOT_FOUND', { countyId: input.parentId }, { cause: e });
       throw e;
     }
   }
@@ -72,7 +77,9 @@ export class CountyRepository {
   }
 
   /** All counties (optionally only those of one province, or of one kind), by id. */
-  async list(filter: { readonly parentId?: string; readonly kind?: 'county' | 'province' } = {}): Promise<County[]> {
+  async list(
+    filter: { readonly parentId?: string; readonly kind?: 'county' | 'province' } = {},
+  ): Promise<County[]> {
     let q = this.db.selectFrom('counties').selectAll();
     if (filter.parentId !== undefined) q = q.where('parent_id', '=', filter.parentId);
     if (filter.kind !== undefined) q = q.where('kind', '=', filter.kind);

@@ -43,23 +43,46 @@ export class MembershipRepository {
   async grant(input: GrantInput): Promise<Membership> {
     if (input.role.trim() === '') throw new StoreError('STORE_ERR_INVALID_INPUT', { field: 'role' });
     if (!isUuid(input.userId)) throw new StoreError('STORE_ERR_USER_NOT_FOUND', { userId: input.userId });
-    const county = await this.db.selectFrom('counties').select(['county_id', 'kind']).where('county_id', '=', input.countyId).executeTakeFirst();
-    if (county === undefined) throw new StoreError('STORE_ERR_COUNTY_NOT_FOUND', { countyId: input.countyId });
+    const county = await this.db
+      .selectFrom('counties')
+      .select(['county_id', 'kind'])
+      .where('county_id', '=', input.countyId)
+      .executeTakeFirst();
+    if (county === undefined)
+      throw new StoreError('STORE_ERR_COUNTY_NOT_FOUND', { countyId: input.countyId });
     if (input.role === PROVINCE_READER_ROLE && county.kind !== 'province') {
-      throw new StoreError('STORE_ERR_INVALID_INPUT', { field: 'role', reason: 'province_reader is granted on a province' });
+      throw new StoreError('STORE_ERR_INVALID_INPUT', {
+        field: 'role',
+        reason: 'province_reader is granted on a province',
+      });
     }
     try {
       return await this.db
         .insertInto('memberships')
-        .values({ county_id: input.countyId, user_id: input.userId, unit_id: input.unitId ?? null, role: input.role })
+        .values({
+          county_id: input.countyId,
+          user_id: input.userId,
+          unit_id: input.unitId ?? null,
+          role: input.role,
+        })
         .returningAll()
         .executeTakeFirstOrThrow();
     } catch (e) {
-      if (isUniqueViolation(e)) throw new StoreError('STORE_ERR_MEMBERSHIP_EXISTS', { ...input }, { cause: e });
+      if (isUniqueViolation(e))
+        throw new StoreError('STORE_ERR_MEMBERSHIP_EXISTS', { ...input }, { cause: e });
       if (sqlState(e) === '23503') {
-        const user = await this.db.selectFrom('users').select('user_id').where('user_id', '=', input.userId).executeTakeFirst();
-        if (user === undefined) throw new StoreError('STORE_ERR_USER_NOT_FOUND', { userId: input.userId }, { cause: e });
-        throw new StoreError('STORE_ERR_UNIT_NOT_FOUND', { countyId: input.countyId, unitId: input.unitId }, { cause: e });
+        const user = await this.db
+          .selectFrom('users')
+          .select('user_id')
+          .where('user_id', '=', input.userId)
+          .executeTakeFirst();
+        if (user === undefined)
+          throw new StoreError('STORE_ERR_USER_NOT_FOUND', { userId: input.userId }, { cause: e });
+        throw new StoreError(
+          'STORE_ERR_UNIT_NOT_FOUND',
+          { countyId: input.countyId, unitId: input.unitId },
+          { cause: e },
+        );
       }
       throw e;
     }
@@ -68,7 +91,11 @@ export class MembershipRepository {
   /** Revokes one membership of a county; returns whether it existed. */
   async revoke(countyId: string, membershipId: string): Promise<boolean> {
     if (!isUuid(membershipId)) return false;
-    const r = await this.db.deleteFrom('memberships').where('county_id', '=', countyId).where('membership_id', '=', membershipId).executeTakeFirst();
+    const r = await this.db
+      .deleteFrom('memberships')
+      .where('county_id', '=', countyId)
+      .where('membership_id', '=', membershipId)
+      .executeTakeFirst();
     return r.numDeletedRows > 0n;
   }
 
@@ -82,7 +109,13 @@ export class MembershipRepository {
 
   /** Memberships in a county. */
   async listForCounty(countyId: string): Promise<Membership[]> {
-    return this.db.selectFrom('memberships').selectAll().where('county_id', '=', countyId).orderBy('user_id').orderBy('role').execute();
+    return this.db
+      .selectFrom('memberships')
+      .selectAll()
+      .where('county_id', '=', countyId)
+      .orderBy('user_id')
+      .orderBy('role')
+      .execute();
   }
 
   /**
@@ -91,7 +124,11 @@ export class MembershipRepository {
    */
   async accessOf(userId: string): Promise<CountyAccess[]> {
     if (!isUuid(userId)) return [];
-    const user = await this.db.selectFrom('users').select('disabled').where('user_id', '=', userId).executeTakeFirst();
+    const user = await this.db
+      .selectFrom('users')
+      .select('disabled')
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
     if (user === undefined || user.disabled) return [];
     const rows = await this.listForUser(userId);
     const byCounty = new Map<string, { role: string; unitId: string | null }[]>();
@@ -104,10 +141,20 @@ export class MembershipRepository {
         byCounty.set(m.county_id, list);
       }
     }
-    const out: CountyAccess[] = [...byCounty].map(([countyId, roles]) => ({ countyId, access: 'write' as const, roles }));
+    const out: CountyAccess[] = [...byCounty].map(([countyId, roles]) => ({
+      countyId,
+      access: 'write' as const,
+      roles,
+    }));
     if (provinces.length > 0) {
-      const read = await this.db.selectFrom('counties').select('county_id').where('parent_id', 'in', provinces).orderBy('county_id').execute();
-      for (const c of read) if (!byCounty.has(c.county_id)) out.push({ countyId: c.county_id, access: 'read', roles: [] });
+      const read = await this.db
+        .selectFrom('counties')
+        .select('county_id')
+        .where('parent_id', 'in', provinces)
+        .orderBy('county_id')
+        .execute();
+      for (const c of read)
+        if (!byCounty.has(c.county_id)) out.push({ countyId: c.county_id, access: 'read', roles: [] });
     }
     return out.sort((a, b) => (a.countyId < b.countyId ? -1 : a.countyId > b.countyId ? 1 : 0));
   }

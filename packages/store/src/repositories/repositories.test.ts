@@ -16,16 +16,24 @@ afterAll(async () => {
 
 describe('counties', () => {
   it('given an existing id, when creating it again, then STORE_ERR_COUNTY_EXISTS', async () => {
-    await expect(store.counties.create({ countyId: 'huian', name: 'x', shortName: 'x' })).rejects.toMatchObject({ code: 'STORE_ERR_COUNTY_EXISTS' });
+    await expect(
+      store.counties.create({ countyId: 'huian', name: 'x', shortName: 'x' }),
+    ).rejects.toMatchObject({ code: 'STORE_ERR_COUNTY_EXISTS' });
   });
   it('given an unknown province, when creating a county under it, then STORE_ERR_COUNTY_NOT_FOUND', async () => {
-    await expect(store.counties.create({ countyId: 'x1', name: 'x', shortName: 'x', parentId: 'nowhere' })).rejects.toMatchObject({
+    await expect(
+      store.counties.create({ countyId: 'x1', name: 'x', shortName: 'x', parentId: 'nowhere' }),
+    ).rejects.toMatchObject({
       code: 'STORE_ERR_COUNTY_NOT_FOUND',
     });
   });
   it('given a bad id or format, when creating, then STORE_ERR_INVALID_INPUT', async () => {
-    await expect(store.counties.create({ countyId: 'a b', name: 'x', shortName: 'x' })).rejects.toMatchObject({ code: 'STORE_ERR_INVALID_INPUT' });
-    await expect(store.counties.create({ countyId: 'ab', name: 'x', shortName: 'x', caseNumberFormat: '{year}' })).rejects.toMatchObject({
+    await expect(store.counties.create({ countyId: 'a b', name: 'x', shortName: 'x' })).rejects.toMatchObject(
+      { code: 'STORE_ERR_INVALID_INPUT' },
+    );
+    await expect(
+      store.counties.create({ countyId: 'ab', name: 'x', shortName: 'x', caseNumberFormat: '{year}' }),
+    ).rejects.toMatchObject({
       code: 'STORE_ERR_INVALID_INPUT',
     });
   });
@@ -40,26 +48,48 @@ describe('counties', () => {
 describe('units', () => {
   it('creates units with a parent and keeps counties apart', async () => {
     await store.units.create({ countyId: 'huian', unitId: 'xfj', name: '惠安县信访局', kind: 'office' });
-    await store.units.create({ countyId: 'huian', unitId: 'luocheng', name: '螺城镇', kind: 'township', parentUnitId: 'xfj' });
+    await store.units.create({
+      countyId: 'huian',
+      unitId: 'luocheng',
+      name: '螺城镇',
+      kind: 'township',
+      parentUnitId: 'xfj',
+    });
     expect((await store.units.list('huian')).map((u) => u.unit_id)).toEqual(['luocheng', 'xfj']);
     expect(await store.units.find('jinjiang', 'xfj')).toBeUndefined();
   });
   it('given a duplicate, an unknown parent or an unknown county, then coded errors', async () => {
-    await expect(store.units.create({ countyId: 'huian', unitId: 'xfj', name: 'x' })).rejects.toMatchObject({ code: 'STORE_ERR_UNIT_EXISTS' });
-    await expect(store.units.create({ countyId: 'huian', unitId: 'u2', name: 'x', parentUnitId: 'missing' })).rejects.toMatchObject({
+    await expect(store.units.create({ countyId: 'huian', unitId: 'xfj', name: 'x' })).rejects.toMatchObject({
+      code: 'STORE_ERR_UNIT_EXISTS',
+    });
+    await expect(
+      store.units.create({ countyId: 'huian', unitId: 'u2', name: 'x', parentUnitId: 'missing' }),
+    ).rejects.toMatchObject({
       code: 'STORE_ERR_UNIT_NOT_FOUND',
     });
-    await expect(store.units.create({ countyId: 'missing', unitId: 'u2', name: 'x' })).rejects.toMatchObject({ code: 'STORE_ERR_COUNTY_NOT_FOUND' });
+    await expect(store.units.create({ countyId: 'missing', unitId: 'u2', name: 'x' })).rejects.toMatchObject({
+      code: 'STORE_ERR_COUNTY_NOT_FOUND',
+    });
   });
 });
 
 describe('users, memberships, sessions', () => {
   it('creates, finds, disables a user and revokes its sessions', async () => {
-    const u = await store.users.create({ countyId: 'huian', username: 'zhangsan', displayName: '张三', passwordHash: 'h' });
+    const u = await store.users.create({
+      countyId: 'huian',
+      username: 'zhangsan',
+      displayName: '张三',
+      passwordHash: 'h',
+    });
     expect(u.disabled).toBe(false);
     expect((await store.users.findByUsername('zhangsan'))?.user_id).toBe(u.user_id);
     expect(await store.users.find('jinjiang', u.user_id)).toBeUndefined();
-    await store.sessions.create({ token: 'a'.repeat(32), userId: u.user_id, countyId: 'huian', kind: 'session' });
+    await store.sessions.create({
+      token: 'a'.repeat(32),
+      userId: u.user_id,
+      countyId: 'huian',
+      kind: 'session',
+    });
     expect((await store.sessions.findActive('a'.repeat(32)))?.user.username).toBe('zhangsan');
     const d = await store.users.disable(u.user_id);
     expect(d.disabled).toBe(true);
@@ -68,43 +98,89 @@ describe('users, memberships, sessions', () => {
     expect(await store.sessions.findActive('a'.repeat(32))).toBeUndefined();
   });
   it('given a taken username or unknown ids, then coded errors', async () => {
-    await expect(store.users.create({ countyId: 'huian', username: 'zhangsan', displayName: 'x' })).rejects.toMatchObject({ code: 'STORE_ERR_USER_EXISTS' });
-    await expect(store.users.create({ countyId: 'nope', username: 'lisi', displayName: 'x' })).rejects.toMatchObject({ code: 'STORE_ERR_COUNTY_NOT_FOUND' });
-    await expect(store.users.disable('not-a-uuid')).rejects.toMatchObject({ code: 'STORE_ERR_USER_NOT_FOUND' });
-    await expect(store.users.disable('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ code: 'STORE_ERR_USER_NOT_FOUND' });
+    await expect(
+      store.users.create({ countyId: 'huian', username: 'zhangsan', displayName: 'x' }),
+    ).rejects.toMatchObject({ code: 'STORE_ERR_USER_EXISTS' });
+    await expect(
+      store.users.create({ countyId: 'nope', username: 'lisi', displayName: 'x' }),
+    ).rejects.toMatchObject({ code: 'STORE_ERR_COUNTY_NOT_FOUND' });
+    await expect(store.users.disable('not-a-uuid')).rejects.toMatchObject({
+      code: 'STORE_ERR_USER_NOT_FOUND',
+    });
+    await expect(store.users.disable('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({
+      code: 'STORE_ERR_USER_NOT_FOUND',
+    });
   });
   it('expired and revoked tokens are not found', async () => {
     const u = await store.users.create({ countyId: 'huian', username: 'wangwu', displayName: '王五' });
-    await store.sessions.create({ token: 'b'.repeat(32), userId: u.user_id, countyId: 'huian', kind: 'api_token', expiresAt: new Date(Date.now() - 1000) });
+    await store.sessions.create({
+      token: 'b'.repeat(32),
+      userId: u.user_id,
+      countyId: 'huian',
+      kind: 'api_token',
+      expiresAt: new Date(Date.now() - 1000),
+    });
     expect(await store.sessions.findActive('b'.repeat(32))).toBeUndefined();
-    await store.sessions.create({ token: 'c'.repeat(32), userId: u.user_id, countyId: 'huian', kind: 'api_token', name: 'ci' });
+    await store.sessions.create({
+      token: 'c'.repeat(32),
+      userId: u.user_id,
+      countyId: 'huian',
+      kind: 'api_token',
+      name: 'ci',
+    });
     expect(await store.sessions.revoke('c'.repeat(32))).toBe(true);
     expect(await store.sessions.findActive('c'.repeat(32))).toBeUndefined();
-    await expect(store.sessions.create({ token: 'short', userId: u.user_id, countyId: 'huian', kind: 'session' })).rejects.toMatchObject({
+    await expect(
+      store.sessions.create({ token: 'short', userId: u.user_id, countyId: 'huian', kind: 'session' }),
+    ).rejects.toMatchObject({
       code: 'STORE_ERR_INVALID_INPUT',
     });
   });
   it('grants roles per unit, refuses duplicates, and gives province readers read access to every county of the province', async () => {
     const staff = await store.users.create({ countyId: 'huian', username: 'reg1', displayName: '登记员甲' });
-    await store.memberships.grant({ countyId: 'huian', userId: staff.user_id, unitId: 'xfj', role: 'registrar' });
+    await store.memberships.grant({
+      countyId: 'huian',
+      userId: staff.user_id,
+      unitId: 'xfj',
+      role: 'registrar',
+    });
     await store.memberships.grant({ countyId: 'huian', userId: staff.user_id, role: 'handler' });
-    await expect(store.memberships.grant({ countyId: 'huian', userId: staff.user_id, unitId: 'xfj', role: 'registrar' })).rejects.toMatchObject({
+    await expect(
+      store.memberships.grant({ countyId: 'huian', userId: staff.user_id, unitId: 'xfj', role: 'registrar' }),
+    ).rejects.toMatchObject({
       code: 'STORE_ERR_MEMBERSHIP_EXISTS',
     });
-    await expect(store.memberships.grant({ countyId: 'huian', userId: staff.user_id, role: 'handler' })).rejects.toMatchObject({
+    await expect(
+      store.memberships.grant({ countyId: 'huian', userId: staff.user_id, role: 'handler' }),
+    ).rejects.toMatchObject({
       code: 'STORE_ERR_MEMBERSHIP_EXISTS',
     });
-    await expect(store.memberships.grant({ countyId: 'huian', userId: staff.user_id, unitId: 'nope', role: 'x' })).rejects.toMatchObject({
+    await expect(
+      store.memberships.grant({ countyId: 'huian', userId: staff.user_id, unitId: 'nope', role: 'x' }),
+    ).rejects.toMatchObject({
       code: 'STORE_ERR_UNIT_NOT_FOUND',
     });
-    await expect(store.memberships.grant({ countyId: 'huian', userId: staff.user_id, role: PROVINCE_READER_ROLE })).rejects.toMatchObject({
+    await expect(
+      store.memberships.grant({ countyId: 'huian', userId: staff.user_id, role: PROVINCE_READER_ROLE }),
+    ).rejects.toMatchObject({
       code: 'STORE_ERR_INVALID_INPUT',
     });
     expect(await store.memberships.accessOf(staff.user_id)).toEqual([
-      { countyId: 'huian', access: 'write', roles: [{ role: 'handler', unitId: null }, { role: 'registrar', unitId: 'xfj' }] },
+      {
+        countyId: 'huian',
+        access: 'write',
+        roles: [
+          { role: 'handler', unitId: null },
+          { role: 'registrar', unitId: 'xfj' },
+        ],
+      },
     ]);
 
-    const inspector = await store.users.create({ countyId: 'fj', username: 'sheng1', displayName: '省督查员' });
+    const inspector = await store.users.create({
+      countyId: 'fj',
+      username: 'sheng1',
+      displayName: '省督查员',
+    });
     await store.memberships.grant({ countyId: 'fj', userId: inspector.user_id, role: PROVINCE_READER_ROLE });
     expect((await store.memberships.accessOf(inspector.user_id)).map((a) => [a.countyId, a.access])).toEqual([
       ['huian', 'read'],

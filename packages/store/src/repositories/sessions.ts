@@ -36,7 +36,8 @@ export class SessionRepository {
 
   /** Stores a new session or token. `STORE_ERR_USER_NOT_FOUND` / `STORE_ERR_COUNTY_NOT_FOUND`. */
   async create(input: NewSessionInput): Promise<Session> {
-    if (input.token.length < 16) throw new StoreError('STORE_ERR_INVALID_INPUT', { field: 'token', reason: 'at least 16 characters' });
+    if (input.token.length < 16)
+      throw new StoreError('STORE_ERR_INVALID_INPUT', { field: 'token', reason: 'at least 16 characters' });
     if (!isUuid(input.userId)) throw new StoreError('STORE_ERR_USER_NOT_FOUND', { userId: input.userId });
     try {
       return await this.db
@@ -53,15 +54,26 @@ export class SessionRepository {
         .executeTakeFirstOrThrow();
     } catch (e) {
       if (sqlState(e) === '23503') {
-        const user = await this.db.selectFrom('users').select('user_id').where('user_id', '=', input.userId).executeTakeFirst();
-        throw new StoreError(user === undefined ? 'STORE_ERR_USER_NOT_FOUND' : 'STORE_ERR_COUNTY_NOT_FOUND', { ...input, token: undefined }, { cause: e });
+        const user = await this.db
+          .selectFrom('users')
+          .select('user_id')
+          .where('user_id', '=', input.userId)
+          .executeTakeFirst();
+        throw new StoreError(
+          user === undefined ? 'STORE_ERR_USER_NOT_FOUND' : 'STORE_ERR_COUNTY_NOT_FOUND',
+          { ...input, token: undefined },
+          { cause: e },
+        );
       }
       throw e;
     }
   }
 
   /** The live session of a token with its user, or `undefined`; records `last_used_at`. */
-  async findActive(token: string, now: Date = new Date()): Promise<{ session: Session; user: User } | undefined> {
+  async findActive(
+    token: string,
+    now: Date = new Date(),
+  ): Promise<{ session: Session; user: User } | undefined> {
     const hash = hashToken(token);
     const session = await this.db
       .updateTable('sessions')
@@ -72,7 +84,11 @@ export class SessionRepository {
       .returningAll()
       .executeTakeFirst();
     if (session === undefined) return undefined;
-    const user = await this.db.selectFrom('users').selectAll().where('user_id', '=', session.user_id).executeTakeFirst();
+    const user = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('user_id', '=', session.user_id)
+      .executeTakeFirst();
     if (user === undefined || user.disabled) return undefined;
     return { session, user };
   }
@@ -91,6 +107,11 @@ export class SessionRepository {
   /** API tokens and sessions of a user (hashes only), newest first. */
   async listForUser(userId: string): Promise<Session[]> {
     if (!isUuid(userId)) return [];
-    return this.db.selectFrom('sessions').selectAll().where('user_id', '=', userId).orderBy('created_at', 'desc').execute();
+    return this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('created_at', 'desc')
+      .execute();
   }
 }

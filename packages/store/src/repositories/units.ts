@@ -25,7 +25,8 @@ export class UnitRepository {
 
   /** Creates a unit; `STORE_ERR_UNIT_EXISTS`, or `STORE_ERR_COUNTY_NOT_FOUND` / `STORE_ERR_UNIT_NOT_FOUND` for a bad reference. */
   async create(input: NewUnitInput): Promise<Unit> {
-    if (input.unitId.trim() === '' || input.name.trim() === '') throw new StoreError('STORE_ERR_INVALID_INPUT', { field: 'unitId|name' });
+    if (input.unitId.trim() === '' || input.name.trim() === '')
+      throw new StoreError('STORE_ERR_INVALID_INPUT', { field: 'unitId|name' });
     try {
       return await this.db
         .insertInto('units')
@@ -39,11 +40,25 @@ export class UnitRepository {
         .returningAll()
         .executeTakeFirstOrThrow();
     } catch (e) {
-      if (isUniqueViolation(e)) throw new StoreError('STORE_ERR_UNIT_EXISTS', { countyId: input.countyId, unitId: input.unitId }, { cause: e });
+      if (isUniqueViolation(e))
+        throw new StoreError(
+          'STORE_ERR_UNIT_EXISTS',
+          { countyId: input.countyId, unitId: input.unitId },
+          { cause: e },
+        );
       if (sqlState(e) === '23503') {
-        const county = await this.db.selectFrom('counties').select('county_id').where('county_id', '=', input.countyId).executeTakeFirst();
-        if (county === undefined) throw new StoreError('STORE_ERR_COUNTY_NOT_FOUND', { countyId: input.countyId }, { cause: e });
-        throw new StoreError('STORE_ERR_UNIT_NOT_FOUND', { countyId: input.countyId, unitId: input.parentUnitId }, { cause: e });
+        const county = await this.db
+          .selectFrom('counties')
+          .select('county_id')
+          .where('county_id', '=', input.countyId)
+          .executeTakeFirst();
+        if (county === undefined)
+          throw new StoreError('STORE_ERR_COUNTY_NOT_FOUND', { countyId: input.countyId }, { cause: e });
+        throw new StoreError(
+          'STORE_ERR_UNIT_NOT_FOUND',
+          { countyId: input.countyId, unitId: input.parentUnitId },
+          { cause: e },
+        );
       }
       throw e;
     }
@@ -51,11 +66,21 @@ export class UnitRepository {
 
   /** The unit of that county, or `undefined` (a unit of another county is not found). */
   async find(countyId: string, unitId: string): Promise<Unit | undefined> {
-    return this.db.selectFrom('units').selectAll().where('county_id', '=', countyId).where('unit_id', '=', unitId).executeTakeFirst();
+    return this.db
+      .selectFrom('units')
+      .selectAll()
+      .where('county_id', '=', countyId)
+      .where('unit_id', '=', unitId)
+      .executeTakeFirst();
   }
 
   /** All units of a county, by id. */
   async list(countyId: string): Promise<Unit[]> {
-    return this.db.selectFrom('units').selectAll().where('county_id', '=', countyId).orderBy('unit_id').execute();
+    return this.db
+      .selectFrom('units')
+      .selectAll()
+      .where('county_id', '=', countyId)
+      .orderBy('unit_id')
+      .execute();
   }
 }

@@ -49,8 +49,10 @@ export class UserRepository {
         .returningAll()
         .executeTakeFirstOrThrow();
     } catch (e) {
-      if (isUniqueViolation(e)) throw new StoreError('STORE_ERR_USER_EXISTS', { username: input.username }, { cause: e });
-      if (sqlState(e) === '23503') throw new StoreError('STORE_ERR_COUNTY_NOT_FOUND', { countyId: input.countyId }, { cause: e });
+      if (isUniqueViolation(e))
+        throw new StoreError('STORE_ERR_USER_EXISTS', { username: input.username }, { cause: e });
+      if (sqlState(e) === '23503')
+        throw new StoreError('STORE_ERR_COUNTY_NOT_FOUND', { countyId: input.countyId }, { cause: e });
       throw e;
     }
   }
@@ -69,12 +71,22 @@ export class UserRepository {
   /** A user homed in `countyId`, or `undefined` (a user of another county is not found). */
   async find(countyId: string, userId: string): Promise<User | undefined> {
     if (!isUuid(userId)) return undefined;
-    return this.db.selectFrom('users').selectAll().where('county_id', '=', countyId).where('user_id', '=', userId).executeTakeFirst();
+    return this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('county_id', '=', countyId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
   }
 
   /** Users homed in a county, by username. */
   async list(countyId: string): Promise<User[]> {
-    return this.db.selectFrom('users').selectAll().where('county_id', '=', countyId).orderBy('username').execute();
+    return this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('county_id', '=', countyId)
+      .orderBy('username')
+      .execute();
   }
 
   /** Disables an account (it can no longer log in; its sessions are revoked). `STORE_ERR_USER_NOT_FOUND`. */
@@ -90,7 +102,12 @@ export class UserRepository {
   /** Replaces the password hash. `STORE_ERR_USER_NOT_FOUND`. */
   async setPasswordHash(userId: string, passwordHash: string | null): Promise<User> {
     if (!isUuid(userId)) throw new StoreError('STORE_ERR_USER_NOT_FOUND', { userId });
-    const u = await this.db.updateTable('users').set({ password_hash: passwordHash }).where('user_id', '=', userId).returningAll().executeTakeFirst();
+    const u = await this.db
+      .updateTable('users')
+      .set({ password_hash: passwordHash })
+      .where('user_id', '=', userId)
+      .returningAll()
+      .executeTakeFirst();
     if (u === undefined) throw new StoreError('STORE_ERR_USER_NOT_FOUND', { userId });
     return u;
   }
@@ -106,7 +123,12 @@ export class UserRepository {
         .executeTakeFirst();
       if (u === undefined) throw new StoreError('STORE_ERR_USER_NOT_FOUND', { userId });
       if (disabled) {
-        await this.db.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+        await this.db
+          .updateTable('sessions')
+          .set({ revoked_at: now })
+          .where('user_id', '=', userId)
+          .where('revoked_at', 'is', null)
+          .execute();
       }
       return u;
     } catch (e) {

@@ -1,0 +1,320 @@
+/**
+ * `pnpm bench api [--json] [--seconds 15] [--clients 16] [--cases-per-client 60]`
+ *
+ * The HTTP API under load, on PostgreSQL (`DATABASE_URL`, default postgres://postgres@127.0.0.1:5432/postgres;
+ * the bench creates and drops databases of its own on that server):
+ *
+ * 1. starts `shidian serve` as a child process (its own Node process, pool of 16 connections, no timer
+ *    worker) on a fresh database with one county, 16 registrar accounts and the server's test pilot
+ *    (`packages/server/src/fixtures/mini`: register → handle);
+ * 2. registers `clients × cases-per-client` cases through `POST /api/cases` with 16 concurrent clients
+ *    (each client is its own logged-in registrar, keep-alive connections);
+ * 3. **task completions per second**: 16 clients complete the open `Task_Register` tasks through
+ *    `POST /api/tasks/{id}/complete` (each a full command: auth, form check, lock, engine step, tasks,
+ *    audit chain, one transaction) for `--seconds`;
+ * 4. **`GET /api/tasks` latency** (p50/p95/p99): 16 clients read their inbox (50 per page) for `--seconds`;
+ * 5. the reference: `pgbench` TPC-B-like, scale 16, 16 clients, 2 threads, for `--seconds`, on a database
+ *    of its own on the same server, in the same run.
+ *
+ * Reported ratio: completions/s ÷ pgbench TPS (goal ≥ 0.4).
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { Agent, request } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { openStore } from '@shidian/store';
+import { hashPassword } from '@shidian/server';
+import { result, type Bench, type BenchResult } from './report.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+function arg(args: readonly string[], name: string, fallback: number): number {
+  const i = args.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(args[i + 1]) : NaN;
+  return Number.isFinite(v) && v > 0 ? v : fallback;
+}
+
+function withDatabase(url: string, db: string): string {
+  const u = new URL(url);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+/** Runs one administrative statement with psql (CREATE / DROP DATABASE cannot run in a transaction). */
+function admin(url: string, sqlText: string): Promise<void> {
+  return new Promise((resolve, reject) =>
+    execFile('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qc', sqlText], (err, _out, stderr) =>
+      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(),
+    ),
+  );
+}
+
+/** The files of a bundle directory, by bundle-relative path. */
+function bundleFiles(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const abs = join(d, e.name);
+      if (e.isDirectory()) walk(abs);
+      else out[relative(dir, abs).split('\\').join('/')] = readFileSync(abs, 'utf8');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+interface Res {
+  status: number;
+  body: string;
+}
+
+function call(
+  port: number,
+  method: string,
+  path: string,
+  token: string | null,
+  body?: unknown,
+): Promise<Res> {
+  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent,
+        headers: {
+          ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+          ...(payload === undefined
+            ? {}
+            : { 'content-type': 'application/json', 'content-length': payload.length }),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function startServer(databaseUrl: string, port: number): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env['SHIDIAN_BENCH_PROFILE'] === undefined
+        ? []
+        : ['--cpu-prof', `--cpu-prof-dir=${process.env['SHIDIAN_BENCH_PROFILE']}`]),
+      '--import',
+      'tsx',
+      join(root, 'packages/cli/src/main.ts'),
+      'serve',
+      '--port',
+      String(port),
+      '--database-url',
+      databaseUrl,
+      '--pool-size',
+      '16',
+      '--login-rate-limit',
+      '1000',
+      '--log-level',
+      'error',
+      '--no-timers',
+    ],
+    { cwd: root, env: { ...process.env, SHIDIAN_CLI: '1' }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  for (let i = 0; i < 300; i++) {
+    if (out.includes('shidian (试点) API')) return child;
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGTERM');
+  throw new Error('server did not start within 30 s');
+}
+
+async function pgbench(url: string, clients: number, seconds: number): Promise<number> {
+  const run = (args: string[]) =>
+    new Promise<string>((resolve, reject) =>
+      execFile('pgbench', args, { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
+        err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout + stderr),
+      ),
+    );
+  await run(['-i', '-q', '-s', String(clients), url]);
+  const out = await run(['-c', String(clients), '-j', '2', '-T', String(seconds), '-n', url]);
+  const m =
+    /tps = ([\d.]+) \((?:without initial connection time|excluding connections establishing)\)/.exec(out) ??
+    /tps = ([\d.]+)/.exec(out);
+  if (m?.[1] === undefined) throw new Error(`cannot read pgbench output:\n${out}`);
+  return Number(m[1]);
+}
+
+const bench: Bench = async (args) => {
+  const seconds = arg(args, 'seconds', 15);
+  const clients = arg(args, 'clients', 16);
+  const perClient = arg(args, 'cases-per-client', 60);
+  const base =
+    process.env['DATABASE_URL'] !== undefined && process.env['DATABASE_URL'] !== ''
+      ? process.env['DATABASE_URL']
+      : 'postgres://postgres@127.0.0.1:5432/postgres';
+  const dbName = `shidian_bench_api_${process.pid}`;
+  const pgbenchDb = `shidian_bench_pgbench_${process.pid}`;
+  await admin(base, `DROP DATABASE IF EXISTS ${dbName}`);
+  await admin(base, `CREATE DATABASE ${dbName}`);
+  const url = withDatabase(base, dbName);
+  const port = 20000 + (process.pid % 20000);
+  let server: ChildProcess | undefined;
+  try {
+    // World: one county, one unit, registrars, the test pilot.
+    const store = await openStore({ databaseUrl: url });
+    await store.counties.create({ countyId: 'bench', name: '基准县', shortName: '基准' });
+    await store.units.create({ countyId: 'bench', unitId: 'xfj', name: '县信访局' });
+    const hash = await hashPassword('bench-password-1', { log2N: 12, r: 8, p: 1 });
+    const adminUser = await store.users.create({
+      countyId: 'bench',
+      username: 'bench.admin',
+      displayName: 'admin',
+      passwordHash: hash,
+    });
+    await store.memberships.grant({ countyId: 'bench', userId: adminUser.user_id, role: 'pilot-admin' });
+    for (let i = 0; i < clients; i++) {
+      const u = await store.users.create({
+        countyId: 'bench',
+        username: `bench.r${i}`,
+        displayName: `r${i}`,
+        passwordHash: hash,
+      });
+      await store.memberships.grant({
+        countyId: 'bench',
+        userId: u.user_id,
+        unitId: 'xfj',
+        role: 'registrar',
+      });
+    }
+    await store.close();
+
+    server = await startServer(url, port);
+    const login = async (username: string) => {
+      const r = await call(port, 'POST', '/api/auth/login', null, { username, password: 'bench-password-1' });
+      if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${r.body}`);
+      return (JSON.parse(r.body) as { token: string }).token;
+    };
+    const adminToken = await login('bench.admin');
+    const files = bundleFiles(join(root, 'packages/server/src/fixtures/mini'));
+    const dep = await call(port, 'POST', '/api/pilots/mini/deployments', adminToken, { files });
+    if (dep.status !== 201) throw new Error(`deploy: ${dep.status} ${dep.body}`);
+    const tokens = await Promise.all(Array.from({ length: clients }, (_, i) => login(`bench.r${i}`)));
+
+    // 2. register cases
+    const taskPools: string[][] = tokens.map(() => []);
+    let t0 = performance.now();
+    await Promise.all(
+      tokens.map(async (token, c) => {
+        for (let i = 0; i < perClient; i++) {
+          const r = await call(port, 'POST', '/api/cases', token, {
+            pilotId: 'mini',
+            data: { petitionerName: `申请人${c}-${i}`, summary: '基准测试事项' },
+          });
+          if (r.status !== 201) throw new Error(`create: ${r.status} ${r.body}`);
+          const task = (JSON.parse(r.body) as { tasks: Array<{ taskId: string }> }).tasks[0];
+          if (task !== undefined) taskPools[c]?.push(task.taskId);
+        }
+      }),
+    );
+    const createRate = (clients * perClient) / ((performance.now() - t0) / 1000);
+
+    // 3. task completions for `seconds` (or until the pool runs dry)
+    let completed = 0;
+    let failures = 0;
+    t0 = performance.now();
+    const deadline = t0 + seconds * 1000;
+    await Promise.all(
+      tokens.map(async (token, c) => {
+        const pool = taskPools[c] ?? [];
+        while (performance.now() < deadline) {
+          const id = pool.pop();
+          if (id === undefined) break;
+          const r = await call(port, 'POST', `/api/tasks/${encodeURIComponent(id)}/complete`, token, {
+            data: {},
+          });
+          if (r.status === 200) completed += 1;
+          else failures += 1;
+        }
+      }),
+    );
+    const completeSeconds = (performance.now() - t0) / 1000;
+    const completeRate = completed / completeSeconds;
+    if (failures > 0) console.error(`${failures} completions failed`);
+    if (taskPools.every((p) => p.length === 0))
+      console.error(
+        'the task pool ran dry before the time was up: raise --cases-per-client for a steady-state figure',
+      );
+
+    // 4. GET /api/tasks latency
+    const latencies: number[] = [];
+    const readDeadline = performance.now() + seconds * 1000;
+    await Promise.all(
+      tokens.map(async (token) => {
+        while (performance.now() < readDeadline) {
+          const s = performance.now();
+          const r = await call(port, 'GET', '/api/tasks?limit=50', token);
+          latencies.push(performance.now() - s);
+          if (r.status !== 200) throw new Error(`inbox: ${r.status} ${r.body}`);
+        }
+      }),
+    );
+    latencies.sort((a, b) => a - b);
+    server.kill('SIGTERM');
+    await once(server, 'exit');
+    server = undefined;
+
+    // 5. pgbench on the same server
+    await admin(base, `DROP DATABASE IF EXISTS ${pgbenchDb}`);
+    await admin(base, `CREATE DATABASE ${pgbenchDb}`);
+    const tps = await pgbench(withDatabase(base, pgbenchDb), clients, seconds);
+
+    const results: BenchResult[] = [
+      result(
+        `task completions via HTTP (${clients} clients) vs pgbench TPC-B tps`,
+        'ops/s',
+        completeRate,
+        tps,
+      ),
+      result(`case registrations via HTTP (${clients} clients)`, 'ops/s', createRate, null),
+      result(`GET /api/tasks p50 (${clients} clients, 50 per page)`, 'ms', percentile(latencies, 50), null),
+      result(`GET /api/tasks p95`, 'ms', percentile(latencies, 95), null),
+      result(`GET /api/tasks p99`, 'ms', percentile(latencies, 99), null),
+      result(`GET /api/tasks throughput`, 'req/s', latencies.length / seconds, null),
+    ];
+    return { bench: 'api', results };
+  } finally {
+    if (server !== undefined) {
+      server.kill('SIGTERM');
+      await once(server, 'exit').catch(() => undefined);
+    }
+    agent.destroy();
+    await admin(base, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
+    await admin(base, `DROP DATABASE IF EXISTS ${pgbenchDb} WITH (FORCE)`).catch(() => undefined);
+  }
+};
+
+export default bench;
