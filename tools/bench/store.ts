@@ -2,8 +2,9 @@
  * `pnpm bench store [--json] [--seconds N] [--tasks N] [--timers N] [--skip-completions] [--skip-pgbench] [--skip-inbox] [--skip-timers]`
  *
  * On PostgreSQL (`DATABASE_URL`, or a scratch database created on 127.0.0.1:5432 and dropped after):
- * 1. user-task completions per second through the command runtime with 16 concurrent workers,
- *    against `pgbench` TPC-B with 16 clients on the same server in the same run (ratio);
+ * 1. user-task completions per second through the command runtime with 16 concurrent workers
+ *    (in this process, then spread over 2 processes), against `pgbench` TPC-B with 16 clients
+ *    (`-j 2`, scale 16) on the same server in the same run (ratio);
  * 2. inbox query p50 / p95 with 1,000,000 open tasks over 100 counties (`INSERT … SELECT generate_series`);
  * 3. 10,000 timers due at once fired by 2 worker processes: every timer exactly once, p99 lateness.
  */

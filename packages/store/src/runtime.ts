@@ -1,8 +1,9 @@
 /**
- * The command runtime: one command = one transaction. It locks the case row (`FOR UPDATE`),
- * runs the pure `engine.step`, applies every effect in batched statements (tasks and their
- * candidates, timers, notices, case state and the audit hash chain), records the idempotency
- * key, and commits — or rolls everything back with a coded `StoreError`.
+ * The command runtime: one command = one transaction. It reads the case (`execute`: without a
+ * lock, the write checks the version; the timer worker and starts: with a row lock), runs the
+ * pure `engine.step`, applies every effect in batched statements (tasks and their candidates,
+ * timers, notices, case state and the audit hash chain), records the idempotency key, and
+ * commits — or rolls everything back with a coded `StoreError`.
  */
 import { randomUUID } from 'node:crypto';
 import type { ProcessGraph } from '@shidian/bpmn';
@@ -349,7 +350,13 @@ export class CommandRuntime {
     }
     const graph = await this.graph(db, row.county_id, row.deployment_id, row.process_id);
     const calendar = await this.calendar(db, row.county_id, row.deployment_id);
-    const result = step(graph, row.state as EngineState, input.command, now.toISOString(), this.#ctx(calendar));
+    const result = step(
+      graph,
+      row.state as EngineState,
+      input.command,
+      now.toISOString(),
+      this.#ctx(calendar),
+    );
     if (!result.ok) {
       // the case row was read after its lock was granted (or is re-read after a version
       // conflict): a task that was open when the command arrived and is not open now was

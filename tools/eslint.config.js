@@ -2,6 +2,10 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { importX } from 'eslint-plugin-import-x';
+import { dirname } from 'node:path';
+
+/** The repository root: this file lives in tools/. */
+const root = dirname(import.meta.dirname);
 
 export default tseslint.config(
   {
@@ -14,7 +18,7 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: true,
-        tsconfigRootDir: import.meta.dirname,
+        tsconfigRootDir: root,
       },
     },
     plugins: { 'import-x': importX },
