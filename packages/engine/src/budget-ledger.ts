@@ -165,3 +165,62 @@ export function budgetDue(b: Budget, calendar: DeadlineCalendar | undefined): Bu
     provisionalYears: [...clock.years].sort((a, b2) => a - b2),
   };
 }
+
+/**
+ * The warning instant of a budget, with the threshold rule of `budgetStatus` in `@shidian/calendar`
+ * (docs/calendar.md §6), so the warning timer fires on the first civil day on which `budgetStatus`
+ * says `state: 'warning'`:
+ *
+ * - `Nd`: the warning day is the due day minus N calendar days (calendar `remaining.days <= N`);
+ * - `Nwd`: the first day whose working days in (day, due day] are at most N, i.e. the (N+1)-th
+ *   working day counted back from the due day (rest days skipped, make-up workdays counted);
+ * - `n%`: a fraction of the budget, `due − n% × (due − start)` (unchanged).
+ *
+ * The instant is 00:00 of the warning day in the pilot's zone. Without a calendar (`approximateCalendar`)
+ * a period threshold is subtracted from the due instant as whole days (not statutory). `undefined`
+ * when the threshold is not understood or the warning would fall on or before the start.
+ *
+ * @example budgetWarning(start, due, '3wd', deadlineCalendar(createCalendar())) // 00:00 of 2025-09-28 for due 2025-10-09
+ */
+export function budgetWarning(
+  start: string,
+  due: string,
+  warning: string,
+  calendar: DeadlineCalendar | undefined,
+): string | undefined {
+  const t0 = Date.parse(start);
+  const t1 = Date.parse(due);
+  const pct = /^(\d+(?:\.\d+)?)\s*%$/.exec(warning.trim());
+  if (pct?.[1] !== undefined) {
+    const f = Number(pct[1]) / 100;
+    if (!(f > 0 && f < 1)) return undefined;
+    return new Date(t1 - Math.round((t1 - t0) * f)).toISOString();
+  }
+  const p = parsePeriodLoose(warning);
+  if (p === undefined) return undefined;
+  if (calendar === undefined) {
+    const at = t1 - p.days * DAY;
+    return at > t0 ? new Date(at).toISOString() : undefined;
+  }
+  const clock = new Clock(calendar);
+  const origin = Date.parse(clock.due(start, 1, 'calendar'));
+  const dayOf = (ms: number): number => Math.floor((ms - origin) / DAY);
+  const grid = calendarGrid(clock, start);
+  const dueDay = dayOf(t1 - 1);
+  const startDay = dayOf(t0);
+  let day = dueDay - p.days;
+  if (p.working) {
+    // walk back from the due day: `left` = working days in (day, dueDay]
+    day = dueDay;
+    let left = 0;
+    while (day > startDay) {
+      const next = left + grid.working(day, day);
+      if (next > p.days) break;
+      left = next;
+      day -= 1;
+    }
+  }
+  if (day <= startDay) return undefined;
+  const at = origin + day * DAY;
+  return at > t0 ? new Date(at).toISOString() : undefined;
+}

@@ -71,7 +71,7 @@ describe('a named budget shared by several steps (deadlines.bpmn#handling)', () 
     const b = budgetNamed(d, 'handling');
     expect(timersOf(d, b)).toEqual([
       ['deadline', endOf('2026-11-23')],
-      ['warning', endOf('2026-11-13')],
+      ['warning', endOf('2026-11-12')],
     ]);
     const warning = Object.values(d.s.timers).find((t) => t.purpose === 'warning');
     d.at(warning?.due ?? '').do({ type: 'fire-timer', timerId: warning?.id ?? '' });
@@ -149,7 +149,7 @@ describe('extension of a budget (extend-deadline)', () => {
     const b = budgetNamed(d, 'handling');
     expect(timersOf(d, b)).toEqual([
       ['deadline', endOf('2026-12-23')],
-      ['warning', endOf('2026-12-13')],
+      ['warning', endOf('2026-12-12')],
     ]);
   });
 
@@ -166,6 +166,82 @@ describe('extension of a budget (extend-deadline)', () => {
     });
     expect(d.task('investigate').due).toBe(endOf('2026-12-22'));
     expect(d.task('investigate').due).toBe(statusDue('2026-09-23', 'P60D', [], ['P30D']));
+  });
+});
+
+describe('limits of an extension of a statutory budget (信访工作条例: once, ≤ 30 days, before the period ends)', () => {
+  const extend = (d: Driver, period: string) =>
+    d.try({
+      type: 'extend-deadline',
+      budgetId: budgetNamed(d, 'handling').id,
+      period,
+      approver: '王某',
+      reason: '情况复杂',
+      actor: lead,
+    });
+
+  it('given the 60-day handling budget, when an extension of 31 days is asked, then it is refused and the due date stays', async () => {
+    const d = await handling('2026-09-24');
+    expect(codeOf(extend(d, '31d'))).toBe('ENG_ERR_EXTENSION_TOO_LONG');
+    expect(budgetNamed(d, 'handling').due).toBe(endOf('2026-11-23'));
+    expect(budgetNamed(d, 'handling').extensions).toBeUndefined();
+  });
+
+  it('given the 60-day handling budget, when 25 working days are asked (more than 30 calendar days), then it is refused', async () => {
+    const d = await handling('2026-09-24');
+    expect(codeOf(extend(d, '25wd'))).toBe('ENG_ERR_EXTENSION_TOO_LONG');
+    expect(budgetNamed(d, 'handling').due).toBe(endOf('2026-11-23'));
+    // 20 working days from Sunday 11-22 end on 12-18 (26 calendar days after 11-22): allowed
+    expect(extend(d, '20wd').ok).toBe(true);
+  });
+
+  it('given 60 days from 09-27 (due 11-26), when extended by 30 days ending on Saturday 12-26, then the roll-over to Monday 12-28 is accepted', async () => {
+    const d = await handling('2026-09-27');
+    expect(budgetNamed(d, 'handling').due).toBe(endOf('2026-11-26'));
+    expect(extend(d, '30d').ok).toBe(true);
+    expect(budgetNamed(d, 'handling').due).toBe(endOf('2026-12-28'));
+    expect(budgetNamed(d, 'handling').due).toBe(statusDue('2026-09-27', 'P60D', [], ['P30D']));
+  });
+
+  it('given an internal budget (basis="internal"), when extended by 31 days and again by 20, then neither limit applies', async () => {
+    const d = await handling('2026-09-24');
+    d.complete('investigate', h1);
+    d.complete('draft', h1);
+    d.complete('signoff', lead);
+    const taskId = d.task('evaluate').id;
+    const ext = {
+      type: 'extend-deadline',
+      taskId,
+      period: '45d',
+      approver: '主任',
+      reason: '回访',
+      actor: lead,
+    } as const;
+    expect(codeOf(d.try({ ...ext, period: '31d' }))).toBeUndefined();
+    expect(codeOf(d.try({ ...ext, period: '20d' }))).toBeUndefined();
+    expect(d.s.budgets[d.task('evaluate').budget ?? '']?.extensions).toHaveLength(2);
+  });
+
+  it('given a budget due at the end of 11-23, when the extension is approved on 11-23, then it is accepted', async () => {
+    const d = await handling('2026-09-24');
+    d.at(at10('2026-11-23'));
+    expect(extend(d, '30d').ok).toBe(true);
+    expect(budgetNamed(d, 'handling').due).toBe(endOf('2026-12-23'));
+  });
+
+  it('given a budget due at the end of 11-23, when the extension is asked on 11-24, then it is refused: an expired period cannot be extended', async () => {
+    const d = await handling('2026-09-24');
+    d.at(at10('2026-11-24'));
+    expect(codeOf(extend(d, '30d'))).toBe('ENG_ERR_EXTENSION_TOO_LATE');
+    expect(budgetNamed(d, 'handling').extensions).toBeUndefined();
+  });
+
+  it('given a paused budget whose due date passed but that the open pause will move, when extended, then it is accepted', async () => {
+    const d = await handling('2026-09-24');
+    d.at(at10('2026-11-20')).do({ type: 'pause-deadline', budget: 'handling', reason: '听证', actor: lead });
+    // 11-20 … 11-24 paused: the period would now end on 11-27
+    d.at(at10('2026-11-25'));
+    expect(extend(d, '30d').ok).toBe(true);
   });
 });
 
@@ -201,7 +277,7 @@ describe('pausing one budget while the case goes on (pause-deadline / resume-dea
     expect(d.task('investigate').due).toBe(after.due);
     expect(timersOf(d, after)).toEqual([
       ['deadline', endOf('2026-11-26')],
-      ['warning', endOf('2026-11-16')],
+      ['warning', endOf('2026-11-15')],
     ]);
     expect(audits(d.effects).find((a) => a.type === 'resume-deadline')?.details).toEqual({
       budgetId: b.id,

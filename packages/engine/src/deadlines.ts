@@ -3,10 +3,9 @@
  * warning and deadline timers, pausing and resuming one budget, and the built-in connectors
  * `case.pauseDeadline` / `case.resumeDeadline`. See docs/engine.md#deadlines.
  */
-import { budgetDue } from './budget-ledger.js';
+import { budgetDue, budgetWarning } from './budget-ledger.js';
 import { IncidentSignal, engineError } from './errors.js';
 import type { Run } from './runtime.js';
-import { warningInstant } from './time.js';
 import { SYSTEM_ACTOR, type Budget, type Token, type Variables } from './types.js';
 
 /** Recomputes `due`, `warnAt` and the deadline state of a budget from its ledger; returns the paused days per pause. */
@@ -25,7 +24,7 @@ export function recomputeBudget(run: Run, b: Budget): readonly number[] {
   }
   b.due = r.due;
   const warning = run.graph.nodes[b.node]?.deadline?.warning;
-  const warnAt = warning === undefined ? undefined : warningInstant(b.start, r.due, warning);
+  const warnAt = warning === undefined ? undefined : budgetWarning(b.start, r.due, warning, run.ctx.calendar);
   if (warnAt === undefined) delete b.warnAt;
   else b.warnAt = warnAt;
   if (r.provisional) {

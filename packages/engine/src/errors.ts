@@ -119,6 +119,16 @@ export const engineErrors = {
     zh: '法定期限只能延长一次',
     en: 'a statutory deadline may be extended only once',
   },
+  ENG_ERR_EXTENSION_TOO_LONG: {
+    status: 422,
+    zh: '法定期限延长不得超过30日',
+    en: 'a statutory deadline may be extended by at most 30 days',
+  },
+  ENG_ERR_EXTENSION_TOO_LATE: {
+    status: 409,
+    zh: '期限已届满，不能再延长',
+    en: 'the deadline has passed: an expired period cannot be extended',
+  },
   ENG_ERR_BAD_PERIOD: { status: 400, zh: '期间写法无法识别', en: 'invalid period' },
   ENG_ERR_BUDGET_PAUSED: { status: 409, zh: '期限已暂停计时', en: 'the deadline budget is already paused' },
   ENG_ERR_BUDGET_NOT_PAUSED: { status: 409, zh: '期限未暂停计时', en: 'the deadline budget is not paused' },

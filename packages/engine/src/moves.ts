@@ -6,7 +6,7 @@
 import type { UserTaskNode } from '@shidian/bpmn';
 import { refuse } from './errors.js';
 import { ROOT_SCOPE, type Run } from './runtime.js';
-import { periodIn } from './budget-ledger.js';
+import { budgetDue, periodIn } from './budget-ledger.js';
 import {
   pauseBudget,
   recomputeBudget,
@@ -559,16 +559,56 @@ function resumeDeadline(run: Run, cmd: ResumeDeadlineCommand): void {
   });
 }
 
+/**
+ * 信访工作条例 (2022): the handling period may be extended once, by at most 30 days, before it ends
+ * (`HANDLING_EXTENSION_POLICY` of `@shidian/calendar`). Applied to every budget whose `basis` is not
+ * `internal` (a budget without a basis is presumed statutory).
+ */
+const MAX_STATUTORY_EXTENSION_DAYS = 30;
+
+/** The due date of a paused budget as if its open pause ended now (its current due date if the calendar fails). */
+function dueIfResumedNow(run: Run, b: Budget): string {
+  try {
+    const pauses = [...(b.pauses ?? []), { from: b.pausedAt ?? run.now, to: run.now }];
+    return budgetDue({ ...b, pauses }, run.ctx.calendar).due;
+  } catch {
+    return b.due;
+  }
+}
+
 function extendDeadline(run: Run, cmd: ExtendDeadlineCommand): void {
   const b = budgetOfCommand(run, cmd.budgetId, cmd.taskId);
-  if (b.basis === 'statutory' && (b.extensions?.length ?? 0) >= 1)
-    refuse('ENG_ERR_EXTENSION_LIMIT', { budgetId: b.id });
-  if (periodIn(cmd.period, b.kind) === undefined) refuse('ENG_ERR_BAD_PERIOD', { period: cmd.period });
+  const limited = b.basis !== 'internal';
+  if (limited && (b.extensions?.length ?? 0) >= 1) refuse('ENG_ERR_EXTENSION_LIMIT', { budgetId: b.id });
+  const p = periodIn(cmd.period, b.kind);
+  if (p === undefined) refuse('ENG_ERR_BAD_PERIOD', { period: cmd.period });
+  const before = b.due;
+  if (limited) {
+    // approved no later than the due date it extends (an open pause counts as closed now)
+    const current = b.pausedAt === undefined ? before : dueIfResumedNow(run, b);
+    if (Date.parse(run.now) > Date.parse(current))
+      refuse('ENG_ERR_EXTENSION_TOO_LATE', { budgetId: b.id, due: current });
+    if (p.days > MAX_STATUTORY_EXTENSION_DAYS)
+      refuse('ENG_ERR_EXTENSION_TOO_LONG', { budgetId: b.id, period: cmd.period });
+  }
+  const ledger = b.extensions;
   b.extensions = [
-    ...(b.extensions ?? []),
+    ...(ledger ?? []),
     { period: cmd.period, approver: cmd.approver, reason: cmd.reason, at: run.now },
   ];
   recomputeBudget(run, b);
+  // a working-day extension may not reach further than 30 calendar days either (a calendar-day
+  // extension of ≤ 30 days may still end later through the roll-over of a rest day: that is legal)
+  if (
+    limited &&
+    p.kind === 'working' &&
+    Date.parse(b.due) - Date.parse(before) > MAX_STATUTORY_EXTENSION_DAYS * 86_400_000
+  ) {
+    if (ledger === undefined) delete b.extensions;
+    else b.extensions = ledger;
+    recomputeBudget(run, b);
+    refuse('ENG_ERR_EXTENSION_TOO_LONG', { budgetId: b.id, period: cmd.period });
+  }
   const due = b.due;
   scheduleBudgetTimers(run, b);
   run.emit({ type: 'budget.updated', instanceId: run.iid, budget: { ...b }, change: 'extended' });
@@ -578,6 +618,25 @@ function extendDeadline(run: Run, cmd: ExtendDeadlineCommand): void {
     ...stageOf(run, b.node),
     details: { budgetId: b.id, period: cmd.period, approver: cmd.approver, reason: cmd.reason, due },
   });
+}
+
+/**
+ * Recomputes every open budget marked `provisional` with the current calendar (e.g. after the State
+ * Council's schedule for the year was loaded): new due date, timers, tasks; the flag goes when no
+ * provisional day is looked at any more. Budgets whose date does not move are still re-flagged.
+ */
+function recomputeDeadlines(run: Run): void {
+  const budgets: { budgetId: string; from: string; due: string; provisional: boolean }[] = [];
+  for (const b of Object.values(run.state.budgets)) {
+    if (b.provisional !== true) continue;
+    const from = b.due;
+    recomputeBudget(run, b);
+    scheduleBudgetTimers(run, b);
+    run.emit({ type: 'budget.updated', instanceId: run.iid, budget: { ...b }, change: 'recomputed' });
+    updateBudgetTasks(run, b, 'due-changed');
+    budgets.push({ budgetId: b.id, from, due: b.due, provisional: b.provisional === true });
+  }
+  run.audit('recompute-deadlines', { details: { budgets } });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -795,6 +854,9 @@ export function applyCommand(run: Run, cmd: Command): void {
       break;
     case 'resume-deadline':
       resumeDeadline(run, cmd);
+      break;
+    case 'recompute-deadlines':
+      recomputeDeadlines(run);
       break;
     case 'fire-timer':
       fireTimer(run, cmd);

@@ -17,7 +17,8 @@ import { runDeadlineConnector, scheduleBudgetTimers } from './deadlines.js';
 import { IncidentSignal, engineError } from './errors.js';
 import { evaluateCondition, evaluateExpr } from './feel.js';
 import { indexOf, type GraphIndex } from './graph-index.js';
-import { addDuration, approximateCalendar, isInstant, parseCycle, warningInstant } from './time.js';
+import { budgetWarning } from './budget-ledger.js';
+import { addDuration, approximateCalendar, isInstant, parseCycle } from './time.js';
 import {
   SYSTEM_ACTOR,
   type Actor,
@@ -1468,7 +1469,8 @@ export class Run {
       budget.provisional = true;
       budget.provisionalYears = [...provisionalYears];
     }
-    const warnAt = spec.warning === undefined ? undefined : warningInstant(start, due, spec.warning);
+    const warnAt =
+      spec.warning === undefined ? undefined : budgetWarning(start, due, spec.warning, this.ctx.calendar);
     if (warnAt !== undefined) budget.warnAt = warnAt;
     this.state.budgets[id] = budget;
     if (spec.budget === undefined) t.budget = id;

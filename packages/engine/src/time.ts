@@ -71,22 +71,6 @@ export const approximateCalendar: DeadlineCalendar = {
   },
 };
 
-/** Instant of the warning: `20%` of the budget left, or a period (`3d`, `2wd`) before the due date. */
-export function warningInstant(start: string, due: string, warning: string): string | undefined {
-  const t0 = Date.parse(start);
-  const t1 = Date.parse(due);
-  const pct = /^(\d+(?:\.\d+)?)\s*%$/.exec(warning.trim());
-  if (pct?.[1] !== undefined) {
-    const f = Number(pct[1]) / 100;
-    if (!(f > 0 && f < 1)) return undefined;
-    return new Date(t1 - Math.round((t1 - t0) * f)).toISOString();
-  }
-  const p = parsePeriodLoose(warning);
-  if (p === undefined) return undefined;
-  const at = t1 - p.days * 86_400_000;
-  return at > t0 ? new Date(at).toISOString() : undefined;
-}
-
 /** Shifts an instant by milliseconds. */
 export function shift(instant: string, ms: number): string {
   return new Date(Date.parse(instant) + ms).toISOString();

@@ -254,6 +254,21 @@ export interface ResumeDeadlineCommand extends CommandBase {
   readonly budget?: string;
   readonly taskId?: string;
 }
+/**
+ * Recompute, from their ledgers and with the current calendar, the due dates of the open budgets
+ * computed with a provisional holiday schedule (`provisional: true`), e.g. once the State
+ * Council's schedule for the year is loaded: their timers are rescheduled, their tasks updated,
+ * and the flag is cleared when no provisional day is looked at any more. Issued by the system
+ * (`shidian deadlines recompute`); the actor is optional.
+ *
+ * @example
+ * ```ts
+ * step(graph, state, { type: 'recompute-deadlines' }, ctx);
+ * ```
+ */
+export interface RecomputeDeadlinesCommand extends CommandBase {
+  readonly type: 'recompute-deadlines';
+}
 /** A timer of the state has come due (sent by the timer worker). */
 export interface FireTimerCommand extends CommandBase {
   readonly type: 'fire-timer';
@@ -335,6 +350,7 @@ export type Command =
   | ExtendDeadlineCommand
   | PauseDeadlineCommand
   | ResumeDeadlineCommand
+  | RecomputeDeadlinesCommand
   | FireTimerCommand
   | MessageCommand
   | SignalCommand
@@ -783,7 +799,15 @@ export interface BudgetUpdatedEffect extends EffectBase {
   readonly type: 'budget.updated';
   readonly budget: Budget;
   readonly change:
-    'started' | 'paused' | 'resumed' | 'extended' | 'warning' | 'overdue' | 'closed' | 'reopened';
+    | 'started'
+    | 'paused'
+    | 'resumed'
+    | 'extended'
+    | 'recomputed'
+    | 'warning'
+    | 'overdue'
+    | 'closed'
+    | 'reopened';
 }
 /** An incident was raised. */
 export interface IncidentRaisedEffect extends EffectBase {

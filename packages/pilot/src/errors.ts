@@ -91,6 +91,11 @@ export const PILOT_ERRORS = {
     en: 'Notice data is incomplete or invalid: {0} {1}',
   },
   PILOT_ERR_CALENDAR_INVALID: { status: 422, zh: '试点日历无效：{0}', en: 'Pilot calendar is invalid: {0}' },
+  PILOT_ERR_UNCOVERED_YEARS_INVALID: {
+    status: 500,
+    zh: 'SHIDIAN_UNCOVERED_YEARS 只能是 refuse 或 provisional：{0}',
+    en: 'SHIDIAN_UNCOVERED_YEARS must be refuse or provisional: {0}',
+  },
   PILOT_ERR_PERIOD_INVALID: { status: 422, zh: '期限格式无效：{0}', en: 'Invalid period: {0}' },
   PILOT_ERR_DEADLINE_NOT_STRICTER: {
     status: 422,

@@ -67,6 +67,8 @@ export { idCheckChar, seededRandom, syntheticCases } from './synthetic.js';
 export type { CaseScript, SyntheticCase, SyntheticOptions } from './synthetic.js';
 export { caseKey, referenceJobCommands } from './reference-jobs.js';
 export { StoreDriver } from './store-driver.js';
+export { pilotDeadlineCalendar, uncoveredYearsFromEnv } from './uncovered-years.js';
+export type { UncoveredYearsPolicy } from './uncovered-years.js';
 export type { StoreDriverOptions } from './store-driver.js';
 export { seedPilotCases } from './seed-cases.js';
 export type { SeedOptions, SeedSummary } from './seed-cases.js';

@@ -14,7 +14,6 @@
  * run.complete('QS-1', 'Task_Register', { id: 'u1', groups: ['registrar'] }, intake);
  * ```
  */
-import { deadlineCalendar } from '@shidian/calendar';
 import {
   step,
   type Actor,
@@ -27,6 +26,7 @@ import {
 import type { ProcessGraph } from '@shidian/bpmn';
 import { PilotError } from './errors.js';
 import { caseKey, referenceJobCommands } from './reference-jobs.js';
+import { pilotDeadlineCalendar, type UncoveredYearsPolicy } from './uncovered-years.js';
 import type { ValidatedBundle } from './validate-bundle.js';
 
 /** Name of the message that starts the supervision process when a deadline passes. */
@@ -64,12 +64,17 @@ export class PilotRunner {
   private readonly pending: { instanceId: string; command: Command }[] = [];
   private draining = false;
 
+  /**
+   * @param options.uncoveredYears deadlines reaching a year past the holiday data: `provisional`
+   *   (flagged dates) or `refuse` (incidents); default `SHIDIAN_UNCOVERED_YEARS` (itself `provisional`).
+   */
   constructor(
     readonly bundle: ValidatedBundle,
     start: string,
+    options: { readonly uncoveredYears?: UncoveredYearsPolicy } = {},
   ) {
     this.clock = new Date(start).toISOString();
-    this.calendar = deadlineCalendar(bundle.calendar);
+    this.calendar = pilotDeadlineCalendar(bundle, options.uncoveredYears);
   }
 
   /** The current instant (ISO 8601 UTC). */

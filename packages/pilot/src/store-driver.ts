@@ -10,9 +10,9 @@
  * await driveCase(driver, c);
  * ```
  */
-import { deadlineCalendar } from '@shidian/calendar';
 import type { Actor, Command, EngineState, TaskState, Variables } from '@shidian/engine';
 import { CommandRuntime, TimerWorker, type Store } from '@shidian/store';
+import { pilotDeadlineCalendar, type UncoveredYearsPolicy } from './uncovered-years.js';
 import type { CaseDriver } from './drive-case.js';
 import { PilotError } from './errors.js';
 import type { PilotManifest } from './manifest.js';
@@ -28,6 +28,11 @@ export interface StoreDriverOptions {
   readonly bundle: ValidatedBundle;
   /** Initial clock. */
   readonly start: string;
+  /**
+   * Deadlines reaching a year past the holiday data: `provisional` (flagged dates) or `refuse`
+   * (incidents). Default: `SHIDIAN_UNCOVERED_YEARS`, itself `provisional` by default, as the server.
+   */
+  readonly uncoveredYears?: UncoveredYearsPolicy;
 }
 
 /** See the module documentation. */
@@ -44,7 +49,7 @@ export class StoreDriver implements CaseDriver {
     this.#options = options;
     this.#clock = Date.parse(options.start);
     this.runtime = new CommandRuntime(store.db, {
-      calendar: deadlineCalendar(options.bundle.calendar),
+      calendar: pilotDeadlineCalendar(options.bundle, options.uncoveredYears),
       clock: () => new Date(this.#clock),
     });
   }

@@ -63,6 +63,11 @@ export interface ValidatedBundle {
   readonly processFiles: ReadonlyMap<string, string>;
   /** The pilot's working-day calendar (national schedule plus its local days). */
   readonly calendar: Calendar;
+  /**
+   * The same calendar answering the year right after the holiday data provisionally
+   * (`uncoveredYears: 'provisional'`), for runs under that policy (see `pilotDeadlineCalendar`).
+   */
+  readonly provisionalCalendar?: Calendar;
 }
 
 /** The result of {@link validateBundle}. */
@@ -275,9 +280,11 @@ export async function validateBundle(
 
   // The calendar (local days, further years), checked by the calendar package itself.
   let calendar: Calendar;
+  let provisionalCalendar: Calendar;
   try {
     if (typeof manifest.calendar === 'string') need(manifest.calendar, '/calendar');
     calendar = await pilotCalendarFromFiles(files);
+    provisionalCalendar = await pilotCalendarFromFiles(files, { uncoveredYears: 'provisional' });
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     problems.push(
@@ -289,6 +296,7 @@ export async function validateBundle(
       ),
     );
     calendar = createCalendar();
+    provisionalCalendar = createCalendar({ uncoveredYears: 'provisional' });
   }
 
   // 5. Forms.
@@ -508,7 +516,7 @@ export async function validateBundle(
     ok: !all.some((p) => p.severity === 'error'),
     manifestFile,
     problems: all,
-    bundle: { manifest, graphs, processFiles, calendar },
+    bundle: { manifest, graphs, processFiles, calendar, provisionalCalendar },
   };
 }
 

@@ -581,7 +581,12 @@ async function applyStep(
         break;
       case 'budget.updated':
         // only these move a deadline; started / warning / overdue / closed leave the tasks' dates as they are
-        if (e.change === 'paused' || e.change === 'resumed' || e.change === 'extended') {
+        if (
+          e.change === 'paused' ||
+          e.change === 'resumed' ||
+          e.change === 'extended' ||
+          e.change === 'recomputed'
+        ) {
           budgets.set(e.budget.id, {
             due: e.budget.due,
             ...(e.budget.warnAt === undefined ? {} : { warnAt: e.budget.warnAt }),

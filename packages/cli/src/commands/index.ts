@@ -12,6 +12,7 @@ import { register as genTypes } from './gen-types.js';
 import { register as migrate } from './migrate.js';
 import { register as audit } from './audit.js';
 import { register as notice } from './notice.js';
+import { register as deadlines } from './deadlines.js';
 
 /** Registers one sub-command (or a group) on the root program. */
 export type Register = (program: Command) => void;
@@ -19,4 +20,4 @@ export type Register = (program: Command) => void;
 /**
  * Every sub-command. Add new ones here; each module owns its own options and output.
  */
-export const commands: readonly Register[] = [deadline, calendar, admin, serve, validate, lint, deploy, form, genTypes, migrate, audit, seed, notice];
+export const commands: readonly Register[] = [deadline, calendar, admin, serve, validate, lint, deploy, form, genTypes, migrate, audit, seed, notice, deadlines];
