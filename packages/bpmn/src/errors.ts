@@ -86,6 +86,11 @@ export const BPMN_CODES = {
     '不支持的事件定义 {type}',
     'unsupported event definition {type}',
   ),
+  BPMN_ERR_DECISION_UNSUPPORTED: e(
+    422,
+    '业务规则任务引用的决策 {ref} 无法执行：平台尚不支持 DMN 决策表，请改用排他网关加 FEEL 条件，或用脚本任务（FEEL）计算结果',
+    'business-rule task refers to decision {ref}, which cannot run: DMN decision tables are not supported yet; use an exclusive gateway with FEEL conditions or a FEEL script task',
+  ),
   BPMN_ERR_UNSUPPORTED_IMPLEMENTATION: e(
     422,
     '不支持的实现方式 {what}：平台不执行 Java 类、脚本或委托表达式，请改用 shidian:connector 或 FEEL',

@@ -461,6 +461,8 @@ class ProcessReader {
         const decisionRef = str(called, 'decisionId') ?? str(el, 'decisionRef');
         if (decisionRef === undefined)
           this.problem('BPMN_ERR_MISSING_ATTRIBUTE', id, { attr: 'decisionRef' });
+        // No DMN engine: a decision would only raise an incident at run time, so refuse it at deploy time.
+        else this.problem('BPMN_ERR_DECISION_UNSUPPORTED', id, { ref: decisionRef });
         this.rejectImplementation(el);
         return compact({
           kind,

@@ -81,7 +81,7 @@ describe('shidian lint', () => {
     const r = await run('lint', '--json', '--require-forms', `${fixtures}/handling-camunda7.bpmn`);
     expect(r.code).toBe(1);
     const json = JSON.parse(r.stdout) as LintJson;
-    expect(json.processes[0]?.problems.map((p) => p.code)).toEqual(['BPMN_ERR_FORM_REQUIRED']);
+    expect(json.processes[0]?.problems.map((p) => p.code)).toEqual(['BPMN_ERR_FORM_REQUIRED', 'BPMN_ERR_DECISION_UNSUPPORTED']);
   });
 
   it('without --lang, follows LANG (en_US → English) and falls back to Chinese', async () => {
