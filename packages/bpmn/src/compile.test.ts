@@ -248,6 +248,29 @@ describe('compileBpmn — determinism and immutability', () => {
   });
 });
 
+describe('compileBpmn — timer start events', () => {
+  const timerStart = '<bpmn:timerEventDefinition><bpmn:timeCycle>R/P1D</bpmn:timeCycle></bpmn:timerEventDefinition>';
+  it('given a process started by a timer, when compiled, then it is refused (nothing would start it)', async () => {
+    const xml = definitions(`<bpmn:process id="p" isExecutable="true">
+  <bpmn:startEvent id="s">${timerStart}</bpmn:startEvent>
+  <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="e" /><bpmn:endEvent id="e" />
+</bpmn:process>`);
+    const r = await compileBpmn(xml);
+    expect(r.problems.map((p) => [p.code, p.elementId])).toEqual([['BPMN_ERR_UNSUPPORTED_EVENT_DEFINITION', 's']]);
+    expect(isExecutable(r, 'p')).toBe(false);
+  });
+  it('given a timer start of an event sub-process, when compiled, then it is accepted (the engine arms it)', async () => {
+    const xml = simpleProcess(`<bpmn:userTask id="t" shidian:candidateUnits="$case" />
+  <bpmn:subProcess id="esp" triggeredByEvent="true">
+    <bpmn:startEvent id="es" isInterrupting="false">${timerStart}</bpmn:startEvent>
+    <bpmn:sequenceFlow id="ef" sourceRef="es" targetRef="ee" /><bpmn:endEvent id="ee" />
+  </bpmn:subProcess>`);
+    const r = await compileBpmn(xml);
+    expect(codes(r)).toEqual([]);
+    expect(isExecutable(r, 'p')).toBe(true);
+  });
+});
+
 describe('compileBpmn — options and dialects', () => {
   it('given requireForms, when a user task has no form, then BPMN_ERR_FORM_REQUIRED', async () => {
     const xml = simpleProcess('<bpmn:userTask id="t" shidian:candidateUnits="$case" />');

@@ -28,6 +28,14 @@ export function lintGraph(graph: ProcessGraph, options: LintOptions = {}): RawPr
   for (const n of nodes) {
     if (n.kind === 'startEvent' && n.incoming.length > 0)
       out.push({ code: 'BPMN_ERR_START_EVENT_INCOMING', elementId: n.id });
+    // A timer start of the process itself would need a scheduler that starts instances; none exists yet, so it
+    // would deploy and never start. (Timer starts of event sub-processes are armed by the engine.)
+    if (n.kind === 'startEvent' && n.event.type === 'timer' && graph.scopes[n.scope]?.kind === 'process')
+      out.push({
+        code: 'BPMN_ERR_UNSUPPORTED_EVENT_DEFINITION',
+        elementId: n.id,
+        params: { type: 'bpmn:TimerEventDefinition (process start)' },
+      });
     if (n.kind === 'endEvent' && n.outgoing.length > 0)
       out.push({ code: 'BPMN_ERR_END_EVENT_OUTGOING', elementId: n.id });
     if ((n.kind === 'exclusiveGateway' || n.kind === 'inclusiveGateway') && n.outgoing.length > 1) {
