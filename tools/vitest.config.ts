@@ -9,8 +9,8 @@ export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'tools/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    testTimeout: 120_000, // generous: suites share 2 cores with PostgreSQL and Chromium
+    hookTimeout: 180_000,
     pool: 'forks',
   },
 });

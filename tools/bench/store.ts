@@ -413,6 +413,8 @@ const bench: Bench = async (args) => {
     if (!args.includes('--skip-completions')) {
       // enough open tasks for both runs (each case gives two completions)
       const queue = await startCases(store, Math.ceil(seconds * 900));
+      // planner statistics, as autovacuum keeps them in a running system (the database is new)
+      await sql`ANALYZE`.execute(store.db);
       // every measured phase (ours and pgbench's) starts right after a checkpoint, so none pays
       // for the full-page writes of the previous phase's checkpoint alone
       await sql`CHECKPOINT`.execute(store.db);

@@ -47,6 +47,14 @@ export interface RuntimeOptions {
   readonly connectors?: Readonly<Record<string, Connector>>;
   /** The clock (tests pin it). */
   readonly clock?: () => Date;
+  /**
+   * How many active cases to remember after writing them (default 2,000; 0 turns it off). A
+   * command on a remembered case skips the read: the engine steps the remembered state and the
+   * write, guarded by the remembered version as always, fails as a whole if the case moved on
+   * meanwhile (another process, the timer worker), and the command then takes the read path. So
+   * the cache changes no result, only saves a round trip.
+   */
+  readonly caseCache?: number;
 }
 
 /** Starting a case. */
@@ -98,6 +106,8 @@ export interface CommandOutcome {
 
 type Db = Kysely<Database>;
 
+const caseKey = (countyId: string, id: string): string => `${countyId}\u0000${id}`;
+
 /**
  * How the case row is read: locked `FOR UPDATE` (wait, or fail at once: the timer worker skips
  * busy cases), or not locked at all (`'version'`: the write statement checks the version instead).
@@ -122,10 +132,17 @@ export class CommandRuntime {
   readonly #options: RuntimeOptions;
   readonly #graphs = new Map<string, ProcessGraph>();
   readonly #calendars = new Map<string, DeadlineCalendar>();
+  /** Case rows this runtime wrote last, most recent last (see {@link RuntimeOptions.caseCache}). */
+  readonly #cases = new Map<string, CaseRow>();
+  /** Which case a task opened by this runtime belongs to. */
+  readonly #taskCases = new Map<string, string>();
+  readonly #cacheSize: number;
+  readonly #cacheStats = { hits: 0, stale: 0 };
 
   constructor(db: Db, options: RuntimeOptions = {}) {
     this.#db = db;
     this.#options = options;
+    this.#cacheSize = Math.max(0, Math.floor(options.caseCache ?? 2000));
   }
 
   #now(): Date {
@@ -163,7 +180,7 @@ export class CommandRuntime {
   async startCase(input: StartCaseInput): Promise<CommandOutcome> {
     const requestHash = sha256Hex(canonicalJson({ op: 'start', ...input, idempotencyKey: undefined }));
     try {
-      return await this.#db.transaction().execute(async (trx) => {
+      const applied = await this.#db.transaction().execute(async (trx) => {
         if (input.idempotencyKey !== undefined) {
           const prior = await readKey(trx, input.countyId, input.idempotencyKey, requestHash);
           if (prior !== undefined) return prior;
@@ -216,6 +233,12 @@ export class CommandRuntime {
           input.idempotencyKey === undefined ? undefined : { key: input.idempotencyKey, requestHash },
         );
       });
+      // committed: remember the case for the commands that follow
+      if ('outcome' in applied) {
+        this.#remember(applied);
+        return applied.outcome;
+      }
+      return applied;
     } catch (e) {
       return this.#afterKeyRace(e, input.countyId, input.idempotencyKey, requestHash);
     }
@@ -244,7 +267,13 @@ export class CommandRuntime {
         command: input.command,
       }),
     );
-    return this.#run(trx, input, lock, requestHash, this.#now());
+    const applied = await this.#run(trx, input, lock, requestHash, this.#now());
+    if ('outcome' in applied) {
+      // the caller's transaction may still roll back: forget the case rather than cache it
+      this.#cases.delete(caseKey(applied.row.county_id, applied.row.case_id));
+      return applied.outcome;
+    }
+    return applied;
   }
 
   async #execute(input: CaseCommandInput): Promise<CommandOutcome> {
@@ -262,10 +291,18 @@ export class CommandRuntime {
     // ONE statement (its own transaction) guarded by the version read. If the case moved on
     // meanwhile the whole statement fails (SD409, or a unique key taken by the concurrent
     // command) and nothing of it is written: re-read and re-step.
+    const cached = this.#cached(input);
+    if (cached !== undefined) {
+      const fast = await this.#runCached(cached, input, requestHash);
+      if (fast !== undefined) return fast;
+    }
     const seen: { taskStatus?: string | null } = {};
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#run(this.#db, input, 'version', requestHash, this.#now(), seen);
+        const applied = await this.#run(this.#db, input, 'version', requestHash, this.#now(), seen);
+        if (!('outcome' in applied)) return applied;
+        this.#remember(applied);
+        return applied.outcome;
       } catch (e) {
         const raced =
           isVersionConflict(e) || (isUniqueViolation(e) && !isUniqueViolation(e, 'idempotency_keys_pkey'));
@@ -287,7 +324,7 @@ export class CommandRuntime {
     requestHash: string,
     now: Date,
     seen: { taskStatus?: string | null } = {},
-  ): Promise<CommandOutcome> {
+  ): Promise<Applied | CommandOutcome> {
     if (input.command.type === 'start')
       throw new StoreError('STORE_ERR_INVALID_INPUT', { field: 'command.type', reason: 'use startCase' });
     const countyId = input.countyId;
@@ -379,6 +416,105 @@ export class CommandRuntime {
       now,
       key === undefined ? undefined : { key, requestHash },
     );
+  }
+
+  /**
+   * Commands that ran on a remembered case without reading it (`hits`), and those that found
+   * their remembered copy stale or refused and took the read path (`stale`).
+   */
+  cacheStats(): { readonly hits: number; readonly stale: number; readonly cases: number } {
+    return { ...this.#cacheStats, cases: this.#cases.size };
+  }
+
+  /**
+   * The case a command is for, if this runtime wrote it last and still remembers it (no
+   * expected version, or the one remembered).
+   */
+  #cached(input: CaseCommandInput): CaseRow | undefined {
+    const taskId = 'taskId' in input.command ? input.command.taskId : undefined;
+    const caseId =
+      input.caseId ??
+      (taskId === undefined ? undefined : this.#taskCases.get(caseKey(input.countyId, taskId)));
+    if (caseId === undefined) return undefined;
+    const row = this.#cases.get(caseKey(input.countyId, caseId));
+    if (row === undefined) return undefined;
+    if (input.expectedVersion !== undefined && input.expectedVersion !== row.version) return undefined;
+    return row;
+  }
+
+  /**
+   * The fast path of an unlocked command: step the remembered state and write, guarded by its
+   * version, without reading the case first. `undefined` when the read path must decide instead:
+   * the case moved on (version conflict, or a task id taken by a concurrent command), or the
+   * engine refused (the read path gives the precise error — a concurrent close, a replay whose
+   * first result is stored under the idempotency key, a real refusal).
+   */
+  async #runCached(
+    row: CaseRow,
+    input: CaseCommandInput,
+    requestHash: string,
+  ): Promise<CommandOutcome | undefined> {
+    const key = input.idempotencyKey;
+    if (key !== undefined && (key.length === 0 || key.length > 200)) return undefined;
+    const ck = caseKey(row.county_id, row.case_id);
+    try {
+      const graph = await this.graph(this.#db, row.county_id, row.deployment_id, row.process_id);
+      const calendar = await this.calendar(this.#db, row.county_id, row.deployment_id);
+      const now = this.#now();
+      const result = step(
+        graph,
+        row.state as EngineState,
+        input.command,
+        now.toISOString(),
+        this.#ctx(calendar),
+      );
+      if (!result.ok) {
+        this.#cases.delete(ck);
+        this.#cacheStats.stale += 1;
+        return undefined;
+      }
+      const applied = await applyStep(
+        this.#db,
+        false,
+        row,
+        result.state,
+        result.effects,
+        input.command,
+        now,
+        key === undefined ? undefined : { key, requestHash },
+      );
+      this.#remember(applied);
+      this.#cacheStats.hits += 1;
+      return applied.outcome;
+    } catch (e) {
+      this.#cases.delete(ck);
+      this.#cacheStats.stale += 1;
+      // an idempotency key already used: its first result (or a mismatch) — as on the read path
+      if (key !== undefined && isUniqueViolation(e, 'idempotency_keys_pkey'))
+        return this.#afterKeyRace(e, input.countyId, key, requestHash);
+      if (isVersionConflict(e) || isUniqueViolation(e)) return undefined;
+      throw e;
+    }
+  }
+
+  /** Remembers the case row a committed command left (and which case its new tasks belong to). */
+  #remember(applied: Applied): void {
+    const { row } = applied;
+    const ck = caseKey(row.county_id, row.case_id);
+    this.#cases.delete(ck);
+    if (row.status !== 'active') return;
+    this.#cases.set(ck, row);
+    if (this.#cases.size > this.#cacheSize) {
+      const oldest = this.#cases.keys().next();
+      if (oldest.done !== true) this.#cases.delete(oldest.value);
+    }
+    for (const t of applied.tasks) {
+      this.#taskCases.set(caseKey(row.county_id, t), row.case_id);
+      if (this.#taskCases.size > this.#cacheSize * 4) {
+        const oldest = this.#taskCases.keys().next();
+        if (oldest.done !== true) this.#taskCases.delete(oldest.value);
+      }
+    }
   }
 
   #ctx(calendar: DeadlineCalendar | undefined) {
@@ -535,7 +671,7 @@ async function applyStep(
   command: Command,
   now: Date,
   idempotency: { readonly key: string; readonly requestHash: string } | undefined,
-): Promise<CommandOutcome> {
+): Promise<Applied> {
   const countyId = row.county_id;
   const caseId = row.case_id;
   const actorId = command.actor?.id ?? 'system';
@@ -694,7 +830,10 @@ async function applyStep(
     .where('county_id', '=', countyId)
     .where('case_id', '=', caseId)
     .where('engine_timer_id', 'in', cancelIds)
-    .where('fired', '=', false)
+    // literally `NOT fired` (a bound `fired = $n` would keep a prepared statement's generic plan
+    // from proving the predicate of the partial index `timers_pending_engine`: it then scanned
+    // every timer of the county)
+    .where(sql<boolean>`NOT fired`)
     .where('cancelled_at', 'is', null);
   if (scheduled.size > 0) before.push(cancelTimers);
 
@@ -759,13 +898,16 @@ async function applyStep(
     closeGroups.set(k, g);
   }
   for (const { status: kind, by, ids } of closeGroups.values()) {
+    // By primary key only: the step ran on the state at `row.version` and the statement is
+    // guarded by that version, so these tasks are open. (A `status = 'open'` filter here let
+    // the planner pick a partial inbox index led by `county_id` alone — every open task of the
+    // county scanned — whenever the tables had no statistics yet, e.g. in a new database.)
     writes.push(
       trx
         .updateTable('tasks')
         .set({ status: kind, completed_at: now, completed_by: by })
         .where('county_id', '=', countyId)
-        .where('task_id', 'in', ids)
-        .where('status', '=', 'open'),
+        .where('task_id', 'in', ids),
     );
   }
   // (the candidates of updated tasks were deleted above)
@@ -863,5 +1005,26 @@ async function applyStep(
       await t.executeQuery(main);
     });
   }
-  return outcome;
+  return {
+    outcome,
+    row: {
+      ...row,
+      state,
+      version,
+      stage,
+      status,
+      ended_at: endedAt,
+      updated_at: now,
+      audit_seq: chain.head.seq,
+      audit_hash: chain.head.hash,
+    },
+    tasks: outcome.tasksCreated,
+  };
+}
+
+/** What {@link applyStep} wrote: the outcome, the case row as it now is, the tasks it opened. */
+interface Applied {
+  readonly outcome: CommandOutcome;
+  readonly row: CaseRow;
+  readonly tasks: readonly string[];
 }
