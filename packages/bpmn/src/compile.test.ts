@@ -170,7 +170,9 @@ describe('compileBpmn — Camunda 7', () => {
   it('given the handling model, when compiled, then camunda: attributes land in the same model', async () => {
     const result = await compileBpmn(fixture('handling-camunda7.bpmn'));
     // the only problem: the business-rule task's decision cannot run (no DMN engine), so it is refused at deploy time
-    expect(result.problems.map((p) => [p.code, p.elementId])).toEqual([['BPMN_ERR_DECISION_UNSUPPORTED', 'decide']]);
+    expect(result.problems.map((p) => [p.code, p.elementId])).toEqual([
+      ['BPMN_ERR_DECISION_UNSUPPORTED', 'decide'],
+    ]);
     expect(result.dialect).toBe('camunda7');
     const [graph] = result.processes;
     expect(graph?.versionTag).toBe('1.2');
@@ -249,15 +251,59 @@ describe('compileBpmn — determinism and immutability', () => {
 });
 
 describe('compileBpmn — timer start events', () => {
-  const timerStart = '<bpmn:timerEventDefinition><bpmn:timeCycle>R/P1D</bpmn:timeCycle></bpmn:timerEventDefinition>';
-  it('given a process started by a timer, when compiled, then it is refused (nothing would start it)', async () => {
+  const timerStart =
+    '<bpmn:timerEventDefinition><bpmn:timeCycle>R/P1D</bpmn:timeCycle></bpmn:timerEventDefinition>';
+  it('given a process started by a timer, when compiled, then it is executable (the store schedules it)', async () => {
     const xml = definitions(`<bpmn:process id="p" isExecutable="true">
   <bpmn:startEvent id="s">${timerStart}</bpmn:startEvent>
   <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="e" /><bpmn:endEvent id="e" />
 </bpmn:process>`);
     const r = await compileBpmn(xml);
-    expect(r.problems.map((p) => [p.code, p.elementId])).toEqual([['BPMN_ERR_UNSUPPORTED_EVENT_DEFINITION', 's']]);
-    expect(isExecutable(r, 'p')).toBe(false);
+    expect(r.problems).toEqual([]);
+    expect(isExecutable(r, 'p')).toBe(true);
+    expect(r.processes[0]?.nodes.s).toMatchObject({
+      kind: 'startEvent',
+      event: { type: 'timer', timeCycle: { kind: 'literal', source: 'R/P1D' } },
+    });
+  });
+  it('given FEEL timer values on process timer starts, then a value that needs a variable is BPMN_WARN_TIMER_START_NEEDS_VARIABLES and one that does not is clean', async () => {
+    const start = (id: string, kind: string, value: string) =>
+      `<bpmn:startEvent id="${id}"><bpmn:timerEventDefinition><bpmn:${kind}>${value}</bpmn:${kind}></bpmn:timerEventDefinition></bpmn:startEvent>
+  <bpmn:sequenceFlow id="f_${id}" sourceRef="${id}" targetRef="e" />`;
+    const xml = definitions(`<bpmn:process id="p" isExecutable="true">
+  ${start('needsVar', 'timeDate', '=startAt')}
+  ${start('errors', 'timeCycle', '=string(1 / "x")')}
+  ${start('constant', 'timeCycle', '="R/P" + string(7) + "D"')}
+  ${start('temporal', 'timeDate', '=date and time("2026-12-01T08:00:00+08:00")')}
+  <bpmn:endEvent id="e" />
+</bpmn:process>`);
+    const r = await compileBpmn(xml);
+    expect(r.problems.map((p) => [p.code, p.elementId, p.severity])).toEqual([
+      ['BPMN_WARN_TIMER_START_NEEDS_VARIABLES', 'needsVar', 'warning'],
+      ['BPMN_WARN_TIMER_START_NEEDS_VARIABLES', 'errors', 'warning'],
+    ]);
+    expect(r.problems[0]?.params).toMatchObject({ kind: 'timeDate', source: 'startAt' });
+    expect(isExecutable(r, 'p')).toBe(true);
+  });
+  it('given process timer start values the scheduler cannot plan, then BPMN_ERR_TIMER_INVALID (a catch event accepts the same literal)', async () => {
+    for (const [kind, value] of [
+      ['timeDate', '2026-01-01T08:00:00'],
+      ['timeDate', '2026-01-01T08:00:00+08:00[Asia/Shanghai]'],
+      ['timeCycle', 'R0/PT1H'],
+      ['timeCycle', 'R/PT1H/2026-12-31T00:00:00Z'],
+      ['timeDuration', 'PT0S'],
+      ['timeDate', '="tomorrow"'],
+    ]) {
+      const xml = definitions(`<bpmn:process id="p" isExecutable="true">
+  <bpmn:startEvent id="s"><bpmn:timerEventDefinition><bpmn:${kind}>${value}</bpmn:${kind}></bpmn:timerEventDefinition></bpmn:startEvent>
+  <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="e" /><bpmn:endEvent id="e" />
+</bpmn:process>`);
+      const r = await compileBpmn(xml);
+      expect(
+        r.problems.map((p) => [p.code, p.elementId]),
+        `${kind} ${value}`,
+      ).toEqual([['BPMN_ERR_TIMER_INVALID', 's']]);
+    }
   });
   it('given a timer start of an event sub-process, when compiled, then it is accepted (the engine arms it)', async () => {
     const xml = simpleProcess(`<bpmn:userTask id="t" shidian:candidateUnits="$case" />

@@ -149,6 +149,15 @@ export const BPMN_CODES = {
     '定时器 {kind} 的值 “{value}” 不是 ISO 8601 时间、时长、循环或 cron 表达式',
     'timer {kind} "{value}" is not an ISO 8601 date-time, duration, repeating interval or cron expression',
   ),
+  BPMN_ERR_TIMER_CRON_UNSUPPORTED: e(
+    422,
+    '定时器循环 “{value}” 使用了平台不支持的 cron 写法（{reason}）；请用含秒字段的 6 或 7 段 cron（如 0 0 9 ? * MON-FRI）或 ISO 8601 重复区间（如 R/P1D）',
+    'timer cycle "{value}" uses a cron feature the platform does not evaluate ({reason}); use a 6- or 7-field cron with seconds (such as 0 0 9 ? * MON-FRI) or an ISO 8601 repeating interval (such as R/P1D)',
+  ),
+  BPMN_WARN_TIMER_START_NEEDS_VARIABLES: w(
+    '流程定时开始事件的 {kind} 表达式 “{source}” 不能在没有流程变量的情况下求值：定时启动不会生效',
+    'the {kind} expression "{source}" of the process timer start event cannot be evaluated without variables: the timer will never start a case',
+  ),
   BPMN_ERR_LINK_UNMATCHED: e(
     422,
     '链接事件 “{name}” 没有对应的捕获事件',

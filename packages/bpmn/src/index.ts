@@ -24,5 +24,7 @@ export type { BpmnCode, CodeInfo, Lang, Problem, Severity } from './errors.js';
 export type { LintOptions } from './lint.js';
 export { SHIDIAN_DESCRIPTOR, SHIDIAN_NS } from './shidian-descriptor.js';
 export type { Dialect } from './moddle.js';
+export { checkCron, isCron } from './cron.js';
+export type { CronCheck } from './cron.js';
 export { runConformance, conformanceMarkdown } from './conformance-report.js';
 export type { ConformanceEntry } from './conformance-report.js';

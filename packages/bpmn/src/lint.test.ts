@@ -144,7 +144,27 @@ describe('lint rules', () => {
     expect(r.unsupported).toEqual(['bpmn:CompensateEventDefinition']);
   });
 
-  it('given literal timer values, then ISO 8601 and cron are accepted and anything else is BPMN_ERR_TIMER_INVALID', async () => {
+  it('given a conditional event anywhere, then BPMN_ERR_UNSUPPORTED_EVENT_DEFINITION (it would never trigger)', async () => {
+    const cond =
+      '<bpmn:conditionalEventDefinition><bpmn:condition xsi:type="bpmn:tFormalExpression" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">=x &gt; 1</bpmn:condition></bpmn:conditionalEventDefinition>';
+    const r = await compileBpmn(
+      wrap(`<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/><bpmn:task id="t"/>
+<bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="c"/><bpmn:intermediateCatchEvent id="c">${cond}</bpmn:intermediateCatchEvent>
+<bpmn:sequenceFlow id="f3" sourceRef="c" targetRef="e"/><bpmn:endEvent id="e"/>
+<bpmn:boundaryEvent id="b" attachedToRef="t">${cond}</bpmn:boundaryEvent><bpmn:sequenceFlow id="f4" sourceRef="b" targetRef="e"/>
+<bpmn:startEvent id="cs">${cond}</bpmn:startEvent><bpmn:sequenceFlow id="f5" sourceRef="cs" targetRef="e"/>`),
+    );
+    expect(pairs(r)).toEqual([
+      'BPMN_ERR_UNSUPPORTED_EVENT_DEFINITION c',
+      'BPMN_ERR_UNSUPPORTED_EVENT_DEFINITION b',
+      'BPMN_ERR_UNSUPPORTED_EVENT_DEFINITION cs',
+    ]);
+    expect(r.problems[0]?.params).toEqual({ type: 'bpmn:ConditionalEventDefinition' });
+    expect(r.unsupported).toEqual(['bpmn:ConditionalEventDefinition']);
+    expect(r.supported).not.toContain('bpmn:ConditionalEventDefinition');
+  });
+
+  it('given literal timer values, then ISO 8601 and 6–7 field cron are accepted, unsupported cron features are BPMN_ERR_TIMER_CRON_UNSUPPORTED and anything else BPMN_ERR_TIMER_INVALID', async () => {
     const timer = (kind: string, value: string) =>
       wrap(`<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="w"/>
 <bpmn:intermediateCatchEvent id="w"><bpmn:timerEventDefinition><bpmn:${kind}>${value}</bpmn:${kind}></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
@@ -154,17 +174,27 @@ describe('lint rules', () => {
       ['timeDuration', 'PT1H30M'],
       ['timeDate', '2026-12-01T09:00:00+08:00'],
       ['timeCycle', 'R3/PT10M'],
-      ['timeCycle', '0 0 9 * * MON-FRI'],
+      ['timeCycle', 'R/2026-01-01T08:00:00+08:00/P1D'],
       ['timeDuration', '=deadline'],
+      ['timeCycle', '0 0 9 * * MON-FRI'],
+      ['timeCycle', '0 0 8 * * ?'],
+      ['timeCycle', '0 0/15 8-18 ? * MON-FRI 2027'],
+      ['timeCycle', '@daily'],
     ])
       expect(pairs(await compileBpmn(timer(kind!, value!))), `${kind} ${value}`).toEqual([]);
     for (const [kind, value] of [
       ['timeDuration', '15 days'],
       ['timeDate', 'tomorrow'],
       ['timeCycle', 'every day'],
+      ['timeCycle', '0 60 9 * * ?'],
+      ['timeCycle', '0 0 9 ? * MON#6'],
     ])
       expect(pairs(await compileBpmn(timer(kind!, value!))), `${kind} ${value}`).toEqual([
         'BPMN_ERR_TIMER_INVALID w',
+      ]);
+    for (const value of ['*/5 * * * *', '0 0 9 L-3 * ?', '0 0 9 1 * MON', '@reboot'])
+      expect(pairs(await compileBpmn(timer('timeCycle', value))), value).toEqual([
+        'BPMN_ERR_TIMER_CRON_UNSUPPORTED w',
       ]);
   });
 

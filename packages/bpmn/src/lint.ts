@@ -3,9 +3,12 @@
  * reachability, dead ends, links, assignments, forms and reject targets. Each rule reports stable
  * codes of the catalogue; none of them recurses.
  */
-import type { Expr, GraphNode, ProcessGraph } from './graph.js';
+import { evaluate as feelEvaluate } from 'feelin';
+import type { EventDefinition, Expr, GraphNode, ProcessGraph } from './graph.js';
 import { feelSyntaxError } from './expr.js';
-import type { RawProblem } from './read-process.js';
+import { checkCron, isCron } from './cron.js';
+import type { Dialect } from './moddle.js';
+import { TIMER_LITERAL, type RawProblem } from './read-process.js';
 
 /** Options of the lint rules (also accepted by `compileBpmn`). */
 export interface LintOptions {
@@ -28,14 +31,10 @@ export function lintGraph(graph: ProcessGraph, options: LintOptions = {}): RawPr
   for (const n of nodes) {
     if (n.kind === 'startEvent' && n.incoming.length > 0)
       out.push({ code: 'BPMN_ERR_START_EVENT_INCOMING', elementId: n.id });
-    // A timer start of the process itself would need a scheduler that starts instances; none exists yet, so it
-    // would deploy and never start. (Timer starts of event sub-processes are armed by the engine.)
-    if (n.kind === 'startEvent' && n.event.type === 'timer' && graph.scopes[n.scope]?.kind === 'process')
-      out.push({
-        code: 'BPMN_ERR_UNSUPPORTED_EVENT_DEFINITION',
-        elementId: n.id,
-        params: { type: 'bpmn:TimerEventDefinition (process start)' },
-      });
+    // A timer start of the process itself is started by the store's scheduler, which has no instance and so no
+    // variables: its expressions are evaluated against an empty context.
+    if (n.kind === 'startEvent' && n.event.type === 'timer' && n.scope === graph.id)
+      timerStart(n.id, n.event, graph.dialect, out);
     if (n.kind === 'endEvent' && n.outgoing.length > 0)
       out.push({ code: 'BPMN_ERR_END_EVENT_OUTGOING', elementId: n.id });
     if ((n.kind === 'exclusiveGateway' || n.kind === 'inclusiveGateway') && n.outgoing.length > 1) {
@@ -114,6 +113,77 @@ function expressions(graph: ProcessGraph, out: RawProblem[]): void {
   };
   for (const n of Object.values(graph.nodes)) check(n.id, n);
   for (const f of Object.values(graph.flows)) if (f.condition !== undefined) check(f.id, f.condition);
+}
+
+/**
+ * Process timer start events, which the store's scheduler plans without an instance:
+ * - a FEEL value that gives no text without variables: `BPMN_WARN_TIMER_START_NEEDS_VARIABLES`
+ *   (syntax errors are reported by {@link expressions});
+ * - a value (literal, or FEEL evaluated without variables) that the scheduler cannot plan although it is
+ *   ISO 8601 (a date-time without offset, a zone suffix, `R0/…`, an end date, a zero duration):
+ *   `BPMN_ERR_TIMER_INVALID`. Malformed literals and cron were reported by the reader already;
+ *   a cron value from FEEL goes through the same `checkCron` as a literal.
+ *
+ * The grammar is the engine's `planStartTimer` (`packages/engine/src/start-timer.ts`); a test there
+ * checks that both agree.
+ */
+function timerStart(
+  id: string,
+  ev: Extract<EventDefinition, { type: 'timer' }>,
+  dialect: Dialect,
+  out: RawProblem[],
+): void {
+  for (const kind of ['timeDate', 'timeDuration', 'timeCycle'] as const) {
+    const e = ev[kind];
+    if (e === undefined) continue;
+    let text: string;
+    if (e.kind === 'literal') {
+      if (!TIMER_LITERAL[kind](e.source) || isCron(e.source)) continue;
+      text = e.source;
+    } else if (e.kind === 'feel') {
+      const source = e.source.trim().replace(/^=/, '');
+      if (feelSyntaxError(source) !== null) continue;
+      let value: unknown;
+      try {
+        value = feelEvaluate(source, {}).value;
+      } catch {
+        value = undefined;
+      }
+      // feelin gives temporal values as objects whose text is ISO 8601
+      text =
+        typeof value === 'string' ? value : typeof value === 'object' && value !== null ? String(value) : '';
+      if (text.trim() === '' || text === '[object Object]') {
+        out.push({ code: 'BPMN_WARN_TIMER_START_NEEDS_VARIABLES', elementId: id, params: { kind, source } });
+        continue;
+      }
+    } else continue; // JUEL: BPMN_ERR_JUEL_EXPRESSION
+    if (kind === 'timeCycle' && isCron(text)) {
+      // the same gate as the engine's planner and the reader's check of literals
+      const c = checkCron(text, dialect);
+      if (!c.ok) out.push({ code: c.code, elementId: id, params: { kind, value: text, reason: c.reason } });
+    } else if (!plannable(kind, text.trim()))
+      out.push({ code: 'BPMN_ERR_TIMER_INVALID', elementId: id, params: { kind, value: text } });
+  }
+}
+
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+const START_DURATION =
+  /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+
+/** What the engine's `planStartTimer` accepts (an instant with an offset or a plain date; a positive duration; `R[n]/[start/]duration`). */
+function plannable(kind: 'timeDate' | 'timeDuration' | 'timeCycle', v: string): boolean {
+  const instant = (x: string): boolean =>
+    (INSTANT.test(x) && !Number.isNaN(Date.parse(x))) ||
+    (/^\d{4}-\d{2}-\d{2}$/.test(x) && !Number.isNaN(Date.parse(`${x}T00:00:00Z`)));
+  const duration = (x: string): boolean => {
+    const m = START_DURATION.exec(x);
+    return m !== null && m.slice(1).some((p) => p !== undefined && Number(p) > 0);
+  };
+  if (kind === 'timeDate') return instant(v);
+  if (kind === 'timeDuration') return duration(v);
+  const m = /^R(\d*)\/([^/]+)(?:\/([^/]+))?$/.exec(v);
+  if (m === null || (m[1] !== '' && !(Number(m[1]) >= 1))) return false;
+  return m[3] === undefined ? duration(m[2]!) : instant(m[2]!) && duration(m[3]);
 }
 
 function isExpr(v: object): v is Expr {

@@ -21,6 +21,7 @@ import type {
   Stage,
 } from './graph.js';
 import { GRAPH_FORMAT_VERSION, STAGES } from './graph.js';
+import { checkCron, isCron } from './cron.js';
 import type { BpmnCode } from './errors.js';
 import { bodyExpr, camundaValue, feel, literal, variableValue, zeebeValue } from './expr.js';
 import { compact, sortedRecord } from './freeze.js';
@@ -160,14 +161,14 @@ const ISO_DURATION =
   /^-?P(?!$)(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?$/;
 const ISO_DATE_TIME =
   /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?(?:\[[\w/+-]+\])?$/;
-/** Literal timer values: ISO 8601 date-time, duration, repeating interval (`R3/PT10M`), or cron. */
-const TIMER_LITERAL = {
+/** Literal timer values: ISO 8601 date-time, duration, repeating interval (`R3/PT10M`), or cron (checked by `checkCron`). */
+export const TIMER_LITERAL = {
   timeDate: (v: string) => ISO_DATE_TIME.test(v) && !Number.isNaN(Date.parse(v.replace(/\[.*\]$/, ''))),
   timeDuration: (v: string) => ISO_DURATION.test(v),
   timeCycle: (v: string) => {
     const r = /^R(\d*)\/(.+)$/.exec(v);
     if (r !== null) return r[2]!.split('/').some((part) => ISO_DURATION.test(part));
-    return /^(?:\S+\s+){4,6}\S+$/.test(v); // cron
+    return isCron(v);
   },
 } as const;
 
@@ -547,7 +548,12 @@ class ProcessReader {
       this.problem('BPMN_ERR_UNSUPPORTED_EVENT_DEFINITION', el.id, { type: def.$type });
       return { type: 'none' };
     }
-    this.supported.add(def.$type);
+    if (type === 'conditional') {
+      // Conditional events would need re-evaluation on every variable change, which the engine does not
+      // do: refused at deploy time rather than deployed and never triggered (docs/engine.md).
+      this.unsupported.add(def.$type);
+      this.problem('BPMN_ERR_UNSUPPORTED_EVENT_DEFINITION', el.id, { type: def.$type });
+    } else this.supported.add(def.$type);
     switch (type) {
       case 'timer': {
         const v = (k: string): Expr | undefined => {
@@ -567,6 +573,10 @@ class ProcessReader {
         ] as const) {
           if (e?.kind === 'literal' && !TIMER_LITERAL[kind](e.source))
             this.problem('BPMN_ERR_TIMER_INVALID', el.id, { kind, value: e.source });
+          else if (e?.kind === 'literal' && kind === 'timeCycle' && isCron(e.source)) {
+            const c = checkCron(e.source, this.dialect);
+            if (!c.ok) this.problem(c.code, el.id, { kind, value: e.source, reason: c.reason });
+          }
         }
         if (t.timeDate === undefined && t.timeDuration === undefined && t.timeCycle === undefined)
           this.problem('BPMN_ERR_MISSING_ATTRIBUTE', el.id, { attr: 'timeDate | timeDuration | timeCycle' });

@@ -15,3 +15,11 @@ export { builtinConnectors, noticeGenerate, assignByRule } from './connectors.js
 export { isCandidate } from './moves.js';
 export { checkInvariants } from './invariants.js';
 export { approximateCalendar } from './time.js';
+export {
+  nextStartOccurrence,
+  planStartTimer,
+  processTimerStarts,
+  type StartTimerKind,
+  type StartTimerPlan,
+  type TimerStartEvent,
+} from './start-timer.js';

@@ -15,6 +15,7 @@ import {
   updateBudgetTasks,
 } from './deadlines.js';
 import { addDuration, shift } from './time.js';
+import { nextCronTime } from './cron.js';
 import {
   SYSTEM_ACTOR,
   type Actor,
@@ -510,8 +511,15 @@ function resume(run: Run): void {
   const s = run.state;
   if (s.suspendedAt === undefined) refuse('ENG_ERR_NOT_SUSPENDED');
   const delta = Math.max(0, Date.parse(run.now) - Date.parse(s.suspendedAt));
-  for (const timer of Object.values(s.pausedTimers ?? {}))
-    if (timer.budget === undefined) run.addTimer({ ...timer, due: shift(timer.due, delta) });
+  for (const timer of Object.values(s.pausedTimers ?? {})) {
+    if (timer.budget !== undefined) continue;
+    if (timer.cron === undefined) run.addTimer({ ...timer, due: shift(timer.due, delta) });
+    else {
+      // a cron cycle keeps to the clock: its next match after now (matches while suspended are skipped)
+      const due = Date.parse(timer.due) > Date.parse(run.now) ? timer.due : nextCronTime(timer.cron, run.now);
+      if (due !== undefined) run.addTimer({ ...timer, due });
+    }
+  }
   for (const b of Object.values(s.budgets))
     if (b.pausedAt !== undefined && (b.pausedFor === undefined || b.pausedFor.case === true))
       resumeBudget(run, b);
@@ -656,7 +664,12 @@ function fireTimer(run: Run, cmd: FireTimerCommand): void {
   const owner = timer.token === undefined ? undefined : s.tokens[timer.token];
   const rearm = (): void => {
     run.dropTimer(timer.id);
-    if (timer.cycle !== undefined && timer.repeat !== undefined && timer.repeat !== 0) {
+    if (timer.cron !== undefined) {
+      // the next cron time after the later of this occurrence and now: missed ones are not made up
+      const later = Date.parse(run.now) > Date.parse(timer.due) ? run.now : timer.due;
+      const due = nextCronTime(timer.cron, later);
+      if (due !== undefined) run.addTimer({ ...timer, id: run.nextId('m'), due });
+    } else if (timer.cycle !== undefined && timer.repeat !== undefined && timer.repeat !== 0) {
       run.addTimer({
         ...timer,
         id: run.nextId('m'),

@@ -12,6 +12,7 @@ import type {
   StartEventNode,
   UserTaskNode,
 } from '@shidian/bpmn';
+import { isCron } from '@shidian/bpmn';
 import { builtinConnectors } from './connectors.js';
 import { runDeadlineConnector, scheduleBudgetTimers } from './deadlines.js';
 import { IncidentSignal, engineError } from './errors.js';
@@ -19,6 +20,7 @@ import { evaluateCondition, evaluateExpr } from './feel.js';
 import { indexOf, type GraphIndex } from './graph-index.js';
 import { budgetWarning } from './budget-ledger.js';
 import { addDuration, approximateCalendar, isInstant, parseCycle } from './time.js';
+import { cronCycle, nextCronTime } from './cron.js';
 import {
   SYSTEM_ACTOR,
   type Actor,
@@ -1092,6 +1094,7 @@ export class Run {
     };
     let due: string | undefined;
     let cycle: { repeat: number; duration: string } | undefined;
+    let cron: string | undefined;
     if (ev.timeDate !== undefined) {
       const v = evaluateExpr(ev.timeDate, ctx);
       if (typeof v === 'string' && isInstant(v)) due = new Date(Date.parse(v)).toISOString();
@@ -1103,9 +1106,17 @@ export class Run {
       if (due === undefined) bad(v);
     } else if (ev.timeCycle !== undefined) {
       const v = evaluateExpr(ev.timeCycle, ctx);
-      cycle = typeof v === 'string' ? parseCycle(v) : undefined;
-      due = cycle === undefined ? undefined : addDuration(this.now, cycle.duration);
-      if (due === undefined || cycle === undefined || cycle.repeat === 0) bad(v);
+      if (typeof v === 'string' && isCron(v)) {
+        // cron: unbounded, first at the next matching instant after now (Asia/Shanghai fields)
+        const c = cronCycle(v, this.graph.dialect);
+        cron = c.ok ? c.pattern : undefined;
+        due = cron === undefined ? undefined : nextCronTime(cron, this.now);
+        if (due === undefined) bad(v);
+      } else {
+        cycle = typeof v === 'string' ? parseCycle(v) : undefined;
+        due = cycle === undefined ? undefined : addDuration(this.now, cycle.duration);
+        if (due === undefined || cycle === undefined || cycle.repeat === 0) bad(v);
+      }
     } else bad(null);
     const id = this.nextId('m');
     const timer: TimerState = { id, purpose, node: nodeId, ...owner, due: due as string };
@@ -1113,6 +1124,7 @@ export class Run {
       timer.cycle = cycle.duration;
       timer.repeat = cycle.repeat === -1 ? -1 : cycle.repeat - 1;
     }
+    if (cron !== undefined) timer.cron = cron;
     this.addTimer(timer);
   }
 

@@ -204,7 +204,8 @@ function start(run: Run, cmd: StartCommand, graph: ProcessGraph): void {
   run.audit('start', {
     node: chosen.id,
     ...(chosen.stage === undefined ? {} : { stage: chosen.stage }),
-    details: { processId: graph.id },
+    // A timer start event is started by the scheduler: the audit says so (`trigger: 'timer'`).
+    details: { processId: graph.id, ...(chosen.event.type === 'timer' ? { trigger: 'timer' } : {}) },
   });
   run.attachEventSubProcesses(run.state.scopes[ROOT_SCOPE] as NonNullable<EngineState['scopes'][string]>);
   run.schedule(run.newToken(chosen.id, ROOT_SCOPE), 'leave');

@@ -486,7 +486,10 @@ export interface TimerState {
   due: string;
   /** Remaining repetitions of a `R<n>/…` cycle (-1: unbounded). */
   repeat?: number;
+  /** The duration of a `R<n>/<duration>` cycle. */
   cycle?: string;
+  /** A cron cycle (unbounded): the normalised pattern, fields in Asia/Shanghai (see `cron.ts`). */
+  cron?: string;
   /** Deadline timers: the budget. */
   budget?: string;
 }

@@ -90,3 +90,16 @@ export {
   type PutAttachmentInput,
 } from './attachments.js';
 export { issueNotice, listNotices } from './notices.js';
+export {
+  fireDueStartTimer,
+  startTimerKey,
+  startTimerStats,
+  syncStartTimers,
+  type FireStartTimerOptions,
+  type StartTimerFiring,
+  type StartTimerStatus,
+  type StartTimerSync,
+  type StartTimerTables,
+  type StartTimersTable,
+} from './start-timers.js';
+export type { StartTimersResult } from './timer-worker.js';

@@ -385,15 +385,7 @@ export class CommandRuntime {
         actual: row.version,
       });
     }
-    const graph = await this.graph(db, row.county_id, row.deployment_id, row.process_id);
-    const calendar = await this.calendar(db, row.county_id, row.deployment_id);
-    const result = step(
-      graph,
-      row.state as EngineState,
-      input.command,
-      now.toISOString(),
-      this.#ctx(calendar),
-    );
+    const result = await this.#step(db, row, input.command, now);
     if (!result.ok) {
       // the case row was read after its lock was granted (or is re-read after a version
       // conflict): a task that was open when the command arrived and is not open now was
@@ -458,16 +450,8 @@ export class CommandRuntime {
     if (key !== undefined && (key.length === 0 || key.length > 200)) return undefined;
     const ck = caseKey(row.county_id, row.case_id);
     try {
-      const graph = await this.graph(this.#db, row.county_id, row.deployment_id, row.process_id);
-      const calendar = await this.calendar(this.#db, row.county_id, row.deployment_id);
       const now = this.#now();
-      const result = step(
-        graph,
-        row.state as EngineState,
-        input.command,
-        now.toISOString(),
-        this.#ctx(calendar),
-      );
+      const result = await this.#step(this.#db, row, input.command, now);
       if (!result.ok) {
         this.#cases.delete(ck);
         this.#cacheStats.stale += 1;
@@ -515,6 +499,13 @@ export class CommandRuntime {
         if (oldest.done !== true) this.#taskCases.delete(oldest.value);
       }
     }
+  }
+
+  /** `engine.step` on the case's state with its deployment's graph and calendar (both cached). */
+  async #step(db: Db, row: CaseRow, command: Command, now: Date): Promise<ReturnType<typeof step>> {
+    const graph = await this.graph(db, row.county_id, row.deployment_id, row.process_id);
+    const calendar = await this.calendar(db, row.county_id, row.deployment_id);
+    return step(graph, row.state as EngineState, command, now.toISOString(), this.#ctx(calendar));
   }
 
   #ctx(calendar: DeadlineCalendar | undefined) {

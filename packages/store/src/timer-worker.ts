@@ -4,12 +4,16 @@
  * timer fires exactly once however many workers (processes) run. Timers that came due while
  * nothing was running fire on the next pass after a restart. Lateness (fired − due) is recorded
  * per timer (`timers.lateness_ms`) and summarised by {@link TimerWorker.stats} and {@link timerStats}.
+ *
+ * Each pass also runs the **timer start events** (`start-timers.ts`): it syncs the schedules with the
+ * pilots' active deployments and starts one case per due occurrence; their lateness is in `stats().startTimers`.
  */
 import { SYSTEM_ACTOR } from '@shidian/engine';
 import { sql, type Kysely } from 'kysely';
 import { isStoreError, sqlState } from './errors.js';
 import type { CommandRuntime } from './runtime.js';
 import type { Database } from './schema.js';
+import { fireDueStartTimer, startTimerStats, syncStartTimers } from './start-timers.js';
 
 /** Options of a {@link TimerWorker}. */
 export interface TimerWorkerOptions {
@@ -24,6 +28,25 @@ export interface TimerWorkerOptions {
   readonly clock?: () => Date;
   /** Called with unexpected errors (default: `console.error`). */
   readonly onError?: (e: unknown) => void;
+  /** Run the timer start events too (default true). */
+  readonly startTimers?: boolean;
+  /** How long a claimed start-timer occurrence stays with this worker before another may retry it (default 60 s). */
+  readonly leaseMs?: number;
+}
+
+/** Outcome of one pass over the timer start events. */
+export interface StartTimersResult {
+  /** Schedule rows armed, stopped or found invalid by the sync. */
+  readonly armed: number;
+  readonly stopped: number;
+  readonly invalid: number;
+  /** Occurrences that started a case (including `replayed` ones a crashed attempt had started). */
+  readonly started: number;
+  readonly replayed: number;
+  /** Refused by the engine or store: the occurrence is skipped, see `start_timers.last_error`. */
+  readonly refused: number;
+  /** Failed unexpectedly: retried after `retryMs`. */
+  readonly failed: number;
 }
 
 /** Outcome of one batch. */
@@ -53,6 +76,17 @@ function pct(sorted: readonly number[], p: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? null;
 }
 
+function summary(values: readonly number[]): LatenessSummary {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    count: sorted.length,
+    p50: pct(sorted, 50),
+    p95: pct(sorted, 95),
+    p99: pct(sorted, 99),
+    max: sorted[sorted.length - 1] ?? null,
+  };
+}
+
 /**
  * Fires due timers.
  *
@@ -71,7 +105,9 @@ export class TimerWorker {
   readonly #o: Required<Omit<TimerWorkerOptions, 'clock' | 'onError'>> &
     Pick<TimerWorkerOptions, 'clock' | 'onError'>;
   readonly #lateness: number[] = [];
+  readonly #startLateness: number[] = [];
   #totals = { fired: 0, dead: 0, failed: 0, skipped: 0 };
+  #startTotals = { started: 0, refused: 0, failed: 0 };
   #running = false;
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
@@ -79,7 +115,15 @@ export class TimerWorker {
   constructor(db: Kysely<Database>, runtime: CommandRuntime, options: TimerWorkerOptions = {}) {
     this.#db = db;
     this.#runtime = runtime;
-    this.#o = { batchSize: 50, concurrency: 1, pollMs: 1000, retryMs: 30_000, ...options };
+    this.#o = {
+      batchSize: 50,
+      concurrency: 1,
+      pollMs: 1000,
+      retryMs: 30_000,
+      startTimers: true,
+      leaseMs: 60_000,
+      ...options,
+    };
   }
 
   #now(): Date {
@@ -176,11 +220,59 @@ export class TimerWorker {
   }
 
   /**
-   * Runs batches until nothing due is left (or only busy cases), `concurrency` batches at a time
-   * (they never claim the same timer: `SKIP LOCKED`). Returns the number fired.
+   * One pass over the timer start events: sync the schedules with the active deployments, then
+   * start a case for every due occurrence (each claimed `FOR UPDATE SKIP LOCKED`, so several
+   * workers never start the same occurrence twice).
+   */
+  async runStartTimers(): Promise<StartTimersResult> {
+    const sync = await syncStartTimers(this.#db, this.#now());
+    const r = {
+      armed: sync.armed,
+      stopped: sync.stopped,
+      invalid: sync.invalid,
+      started: 0,
+      replayed: 0,
+      refused: 0,
+      failed: 0,
+    };
+    const clock = this.#o.clock;
+    const options = {
+      leaseMs: this.#o.leaseMs,
+      retryMs: this.#o.retryMs,
+      ...(clock === undefined ? {} : { clock }),
+    };
+    // bounded, so that one pass never starves the engine timers
+    for (let i = 0; i < 10 * this.#o.batchSize; i++) {
+      const f = await fireDueStartTimer(this.#db, this.#runtime, options);
+      if (f.outcome === 'none') break;
+      if (f.outcome === 'started') {
+        r.started += 1;
+        if (f.replayed) r.replayed += 1;
+        this.#startLateness.push(f.latenessMs);
+      } else if (f.outcome === 'refused') r.refused += 1;
+      else {
+        r.failed += 1;
+        (this.#o.onError ?? ((x: unknown) => console.error('timer worker (start timer):', x)))(f.error);
+      }
+    }
+    this.#startTotals = {
+      started: this.#startTotals.started + r.started,
+      refused: this.#startTotals.refused + r.refused,
+      failed: this.#startTotals.failed + r.failed,
+    };
+    if (this.#startLateness.length > 100_000)
+      this.#startLateness.splice(0, this.#startLateness.length - 100_000);
+    return r;
+  }
+
+  /**
+   * Runs the timer start events ({@link runStartTimers}, unless `startTimers: false`), then batches until
+   * nothing due is left (or only busy cases), `concurrency` batches at a time (they never claim the
+   * same timer: `SKIP LOCKED`). Returns the number of timers fired plus cases started by start timers.
    */
   async drain(): Promise<number> {
     let fired = 0;
+    if (this.#o.startTimers) fired += (await this.runStartTimers()).started;
     const loop = async (): Promise<void> => {
       for (;;) {
         const r = await this.runOnce();
@@ -224,30 +316,40 @@ export class TimerWorker {
     this.#loop = undefined;
   }
 
-  /** Totals since construction and lateness percentiles of the timers this worker fired (last 100,000). */
-  stats(): { fired: number; dead: number; failed: number; skipped: number; lateness: LatenessSummary } {
-    const sorted = [...this.#lateness].sort((a, b) => a - b);
+  /**
+   * Totals since construction and lateness percentiles of the timers this worker fired (last 100,000);
+   * `startTimers`: the same for the cases it started from timer start events (lateness = started − occurrence).
+   */
+  stats(): {
+    fired: number;
+    dead: number;
+    failed: number;
+    skipped: number;
+    lateness: LatenessSummary;
+    startTimers: { started: number; refused: number; failed: number; lateness: LatenessSummary };
+  } {
     return {
       ...this.#totals,
-      lateness: {
-        count: sorted.length,
-        p50: pct(sorted, 50),
-        p95: pct(sorted, 95),
-        p99: pct(sorted, 99),
-        max: sorted[sorted.length - 1] ?? null,
-      },
+      lateness: summary(this.#lateness),
+      startTimers: { ...this.#startTotals, lateness: summary(this.#startLateness) },
     };
   }
 }
 
 /**
  * Timer figures from the database (all workers): pending, overdue (due but not fired), and the
- * lateness percentiles of timers fired since `since`.
+ * lateness percentiles of timers fired since `since`; `startTimers`: active schedules, overdue ones
+ * and the lateness of the cases they started ({@link startTimerStats}).
  */
 export async function timerStats(
   db: Kysely<Database>,
   options: { readonly since?: Date; readonly now?: Date } = {},
-): Promise<{ pending: number; overdue: number; lateness: LatenessSummary }> {
+): Promise<{
+  pending: number;
+  overdue: number;
+  lateness: LatenessSummary;
+  startTimers: { active: number; overdue: number; lateness: LatenessSummary };
+}> {
   const now = options.now ?? new Date();
   const since = options.since ?? new Date(0);
   const r = await sql<{
@@ -269,7 +371,9 @@ export async function timerStats(
       max(lateness_ms) AS max
     FROM timers WHERE fired AND fired_at >= ${since} AND lateness_ms IS NOT NULL`.execute(db);
   const row = r.rows[0];
+  const startTimers = await startTimerStats(db, options);
   return {
+    startTimers,
     pending: row?.pending ?? 0,
     overdue: row?.overdue ?? 0,
     lateness: {
