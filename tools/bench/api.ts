@@ -1,17 +1,23 @@
 /**
- * `pnpm bench api [--json] [--seconds 15] [--clients 16] [--cases-per-client 60]`
+ * `pnpm bench api [--json] [--seconds 15] [--clients 16] [--cases-per-client 60] [--tasks-per-client 200] [--servers 1]`
  *
  * The HTTP API under load, on PostgreSQL (`DATABASE_URL`, default postgres://postgres@127.0.0.1:5432/postgres;
  * the bench creates and drops databases of its own on that server):
  *
  * 1. starts `shidian serve` as a child process (its own Node process, pool of 16 connections, no timer
- *    worker) on a fresh database with one county, 16 registrar accounts and the server's test pilot
+ *    worker; with `--servers N`, N such processes on consecutive ports sharing the 16 connections, and
+ *    client `c` talks to server `c mod N`, as behind a load balancer) on a fresh database with one
+ *    county, 16 registrar accounts and the server's test pilot
  *    (`packages/server/src/fixtures/mini`: register → handle);
  * 2. registers `clients × cases-per-client` cases through `POST /api/cases` with 16 concurrent clients
- *    (each client is its own logged-in registrar, keep-alive connections);
+ *    (each client is its own logged-in registrar, keep-alive connections), then tops the pool up to
+ *    `tasks-per-client` open tasks per client through the store's runtime directly (faster);
  * 3. **task completions per second**: 16 clients complete the open `Task_Register` tasks through
  *    `POST /api/tasks/{id}/complete` (each a full command: auth, form check, lock, engine step, tasks,
- *    audit chain, one transaction) for `--seconds`;
+ *    audit chain, one transaction) for `--seconds`, in two windows alternating with two windows of
+ *    the same completions through the store's `CommandRuntime.execute` in the bench process (16
+ *    workers, the server's runtime configuration): the ratio HTTP ÷ runtime says what the server adds,
+ *    measured under the same load;
  * 4. **`GET /api/tasks` latency** (p50/p95/p99): 16 clients read their inbox (50 per page) for `--seconds`;
  * 5. the reference: `pgbench` TPC-B-like, scale 16, 16 clients, 2 threads, for `--seconds`, on a database
  *    of its own on the same server, in the same run.
@@ -25,8 +31,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { openStore } from '@shidian/store';
-import { hashPassword } from '@shidian/server';
+import { openStore, type Store } from '@shidian/store';
+import { createRuntime, hashPassword } from '@shidian/server';
 import { result, type Bench, type BenchResult } from './report.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -116,7 +122,7 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-async function startServer(databaseUrl: string, port: number): Promise<ChildProcess> {
+async function startServer(databaseUrl: string, port: number, poolSize: number): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
     [
@@ -132,7 +138,7 @@ async function startServer(databaseUrl: string, port: number): Promise<ChildProc
       '--database-url',
       databaseUrl,
       '--pool-size',
-      '16',
+      String(poolSize),
       '--login-rate-limit',
       '1000',
       '--log-level',
@@ -150,6 +156,17 @@ async function startServer(databaseUrl: string, port: number): Promise<ChildProc
   }
   child.kill('SIGTERM');
   throw new Error('server did not start within 30 s');
+}
+
+async function stopServers(servers: readonly ChildProcess[]): Promise<void> {
+  await Promise.all(
+    servers.map(async (s) => {
+      if (s.exitCode !== null) return;
+      const exited = once(s, 'exit');
+      s.kill('SIGTERM');
+      await exited;
+    }),
+  );
 }
 
 async function pgbench(url: string, clients: number, seconds: number): Promise<number> {
@@ -172,6 +189,8 @@ const bench: Bench = async (args) => {
   const seconds = arg(args, 'seconds', 15);
   const clients = arg(args, 'clients', 16);
   const perClient = arg(args, 'cases-per-client', 60);
+  const tasksPerClient = Math.max(perClient, arg(args, 'tasks-per-client', 200));
+  const serverCount = Math.floor(arg(args, 'servers', 1));
   const base =
     process.env['DATABASE_URL'] !== undefined && process.env['DATABASE_URL'] !== ''
       ? process.env['DATABASE_URL']
@@ -182,10 +201,11 @@ const bench: Bench = async (args) => {
   await admin(base, `CREATE DATABASE ${dbName}`);
   const url = withDatabase(base, dbName);
   const port = 20000 + (process.pid % 20000);
-  let server: ChildProcess | undefined;
+  let servers: ChildProcess[] = [];
+  let store: Store | undefined;
   try {
     // World: one county, one unit, registrars, the test pilot.
-    const store = await openStore({ databaseUrl: url });
+    store = await openStore({ databaseUrl: url, poolSize: 16 });
     await store.counties.create({ countyId: 'bench', name: '基准县', shortName: '基准' });
     await store.units.create({ countyId: 'bench', unitId: 'xfj', name: '县信访局' });
     const hash = await hashPassword('bench-password-1', { log2N: 12, r: 8, p: 1 });
@@ -196,6 +216,7 @@ const bench: Bench = async (args) => {
       passwordHash: hash,
     });
     await store.memberships.grant({ countyId: 'bench', userId: adminUser.user_id, role: 'pilot-admin' });
+    const userIds: string[] = [];
     for (let i = 0; i < clients; i++) {
       const u = await store.users.create({
         countyId: 'bench',
@@ -209,10 +230,15 @@ const bench: Bench = async (args) => {
         unitId: 'xfj',
         role: 'registrar',
       });
+      userIds.push(u.user_id);
     }
-    await store.close();
 
-    server = await startServer(url, port);
+    const poolSize = Math.ceil(16 / serverCount);
+    servers = await Promise.all(
+      Array.from({ length: serverCount }, (_, i) => startServer(url, port + i, poolSize)),
+    );
+    /** The port of client `c`'s server. */
+    const portOf = (c: number) => port + (c % serverCount);
     const login = async (username: string) => {
       const r = await call(port, 'POST', '/api/auth/login', null, { username, password: 'bench-password-1' });
       if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${r.body}`);
@@ -225,67 +251,112 @@ const bench: Bench = async (args) => {
     const tokens = await Promise.all(Array.from({ length: clients }, (_, i) => login(`bench.r${i}`)));
 
     // 2. register cases
-    const taskPools: string[][] = tokens.map(() => []);
-    let t0 = performance.now();
+    const taskPools: Array<Array<{ taskId: string; caseId: string }>> = tokens.map(() => []);
+    const t0 = performance.now();
     await Promise.all(
       tokens.map(async (token, c) => {
         for (let i = 0; i < perClient; i++) {
-          const r = await call(port, 'POST', '/api/cases', token, {
+          const r = await call(portOf(c), 'POST', '/api/cases', token, {
             pilotId: 'mini',
             data: { petitionerName: `申请人${c}-${i}`, summary: '基准测试事项' },
           });
           if (r.status !== 201) throw new Error(`create: ${r.status} ${r.body}`);
-          const task = (JSON.parse(r.body) as { tasks: Array<{ taskId: string }> }).tasks[0];
-          if (task !== undefined) taskPools[c]?.push(task.taskId);
+          const out = JSON.parse(r.body) as { caseId: string; tasks: Array<{ taskId: string }> };
+          const task = out.tasks[0];
+          if (task !== undefined) taskPools[c]?.push({ taskId: task.taskId, caseId: out.caseId });
         }
       }),
     );
     const createRate = (clients * perClient) / ((performance.now() - t0) / 1000);
 
-    // 3. task completions for `seconds` (or until the pool runs dry)
-    let completed = 0;
-    let failures = 0;
-    t0 = performance.now();
-    const deadline = t0 + seconds * 1000;
+    // top the pools up through the runtime directly (the server's runtime configuration)
+    const db = store;
+    const runtime = createRuntime(db);
+    const actorOf = (c: number) => ({ id: userIds[c] ?? '', groups: ['registrar'], units: ['xfj'] });
+    const { process_id: processId } = await db.db
+      .selectFrom('deployment_processes')
+      .select('process_id')
+      .where('county_id', '=', 'bench')
+      .executeTakeFirstOrThrow();
     await Promise.all(
-      tokens.map(async (token, c) => {
-        const pool = taskPools[c] ?? [];
-        while (performance.now() < deadline) {
-          const id = pool.pop();
-          if (id === undefined) break;
-          const r = await call(port, 'POST', `/api/tasks/${encodeURIComponent(id)}/complete`, token, {
-            data: {},
+      taskPools.map(async (pool, c) => {
+        for (let i = perClient; i < tasksPerClient; i++) {
+          const petitionerName = `申请人${c}-${i}`;
+          const out = await runtime.startCase({
+            countyId: 'bench',
+            pilotId: 'mini',
+            processId,
+            actor: actorOf(c),
+            variables: { petitionerName, summary: '基准测试事项' },
+            title: '基准测试事项',
+            petitionerName,
           });
-          if (r.status === 200) completed += 1;
-          else failures += 1;
+          const taskId = out.tasksCreated[0];
+          if (taskId !== undefined) pool.unshift({ taskId, caseId: out.caseId });
         }
       }),
     );
-    const completeSeconds = (performance.now() - t0) / 1000;
-    const completeRate = completed / completeSeconds;
+
+    // 3. task completions: HTTP and runtime-only windows alternate (seconds/2 each, two of each)
+    const done = { http: 0, runtime: 0 };
+    const spent = { http: 0, runtime: 0 };
+    let failures = 0;
+    for (const mode of ['http', 'runtime', 'http', 'runtime'] as const) {
+      const t0 = performance.now();
+      const deadline = t0 + (seconds * 1000) / 2;
+      await Promise.all(
+        tokens.map(async (token, c) => {
+          const pool = taskPools[c] ?? [];
+          while (performance.now() < deadline) {
+            const task = pool.pop();
+            if (task === undefined) break;
+            let ok: boolean;
+            if (mode === 'http') {
+              const path = `/api/tasks/${encodeURIComponent(task.taskId)}/complete`;
+              ok = (await call(portOf(c), 'POST', path, token, { data: {} })).status === 200;
+            } else {
+              ok = await runtime
+                .execute({
+                  countyId: 'bench',
+                  caseId: task.caseId,
+                  command: { type: 'complete', taskId: task.taskId, actor: actorOf(c), variables: {} },
+                })
+                .then(
+                  () => true,
+                  () => false,
+                );
+            }
+            if (ok) done[mode] += 1;
+            else failures += 1;
+          }
+        }),
+      );
+      spent[mode] += (performance.now() - t0) / 1000;
+    }
+    const completeRate = done.http / spent.http;
+    const runtimeRate = done.runtime / spent.runtime;
     if (failures > 0) console.error(`${failures} completions failed`);
-    if (taskPools.every((p) => p.length === 0))
+    if (taskPools.some((p) => p.length === 0))
       console.error(
-        'the task pool ran dry before the time was up: raise --cases-per-client for a steady-state figure',
+        'a task pool ran dry before the time was up: raise --tasks-per-client for a steady-state figure',
       );
 
     // 4. GET /api/tasks latency
     const latencies: number[] = [];
     const readDeadline = performance.now() + seconds * 1000;
     await Promise.all(
-      tokens.map(async (token) => {
+      tokens.map(async (token, c) => {
         while (performance.now() < readDeadline) {
           const s = performance.now();
-          const r = await call(port, 'GET', '/api/tasks?limit=50', token);
+          const r = await call(portOf(c), 'GET', '/api/tasks?limit=50', token);
           latencies.push(performance.now() - s);
           if (r.status !== 200) throw new Error(`inbox: ${r.status} ${r.body}`);
         }
       }),
     );
     latencies.sort((a, b) => a - b);
-    server.kill('SIGTERM');
-    await once(server, 'exit');
-    server = undefined;
+    await stopServers(servers);
+    servers = [];
 
     // 5. pgbench on the same server
     await admin(base, `DROP DATABASE IF EXISTS ${pgbenchDb}`);
@@ -294,11 +365,18 @@ const bench: Bench = async (args) => {
 
     const results: BenchResult[] = [
       result(
-        `task completions via HTTP (${clients} clients) vs pgbench TPC-B tps`,
+        `task completions via HTTP (${clients} clients, ${serverCount} server process${serverCount === 1 ? '' : 'es'}) vs pgbench TPC-B tps`,
         'ops/s',
         completeRate,
         tps,
       ),
+      result(
+        `task completions via HTTP vs through the runtime alone (${clients} workers in the bench process, alternating windows)`,
+        'ops/s',
+        completeRate,
+        runtimeRate,
+      ),
+      result(`task completions through the runtime alone vs pgbench TPC-B tps`, 'ops/s', runtimeRate, tps),
       result(`case registrations via HTTP (${clients} clients)`, 'ops/s', createRate, null),
       result(`GET /api/tasks p50 (${clients} clients, 50 per page)`, 'ms', percentile(latencies, 50), null),
       result(`GET /api/tasks p95`, 'ms', percentile(latencies, 95), null),
@@ -307,11 +385,9 @@ const bench: Bench = async (args) => {
     ];
     return { bench: 'api', results };
   } finally {
-    if (server !== undefined) {
-      server.kill('SIGTERM');
-      await once(server, 'exit').catch(() => undefined);
-    }
+    await stopServers(servers).catch(() => undefined);
     agent.destroy();
+    await store?.close().catch(() => undefined);
     await admin(base, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
     await admin(base, `DROP DATABASE IF EXISTS ${pgbenchDb} WITH (FORCE)`).catch(() => undefined);
   }

@@ -32,6 +32,12 @@ export interface AjvSetup {
   readonly divisions?: DivisionIndex;
   /** Today's date in China for the ID-number birth-date check (`YYYY-MM-DD`). */
   readonly today?: () => string;
+  /**
+   * Whether validators read only own properties of the data (default true). False only for data
+   * that a safety pass has checked to hold plain objects without forbidden keys, and schemas that
+   * name no property of `Object.prototype` (see submission-plan.ts).
+   */
+  readonly ownProperties?: boolean;
 }
 
 /** Creates a configured ajv instance. */
@@ -43,7 +49,7 @@ export function createAjv(setup: AjvSetup = {}): Ajv2020 {
     allErrors: true,
     verbose: true,
     logger: false,
-    ownProperties: true,
+    ownProperties: setup.ownProperties ?? true,
     code: { regExp: safeRegExp },
   });
   addFormats(ajv);

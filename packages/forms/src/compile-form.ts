@@ -153,7 +153,17 @@ export async function compileForm(
     ...(divisions === undefined ? {} : { divisionsVersion: divisions.version }),
   };
   Object.freeze(form);
-  rememberAjv(form, ajv); // step validators (per permission overlay) compile on the same instance
+  // Step validators (per permission overlay) compile on the same instance; validators of checked
+  // data on a second one without `ownProperties`, created on first use.
+  rememberAjv(form, ajv, () => {
+    const plain = createAjv({
+      ...(divisions === undefined ? {} : { divisions }),
+      ...(options.today === undefined ? {} : { today: options.today }),
+      ownProperties: false,
+    });
+    for (const [id, doc] of registry.docs) if (id !== ownId) plain.addSchema(doc, id);
+    return plain;
+  });
   return form;
 }
 

@@ -94,13 +94,11 @@ export function fromAjv(
   today: string | undefined,
   lang: Lang,
 ): RawProblem[] {
-  // Noise first, so only what is reported gets copied and localised.
-  const copies = errors
-    .filter((e) => e.keyword !== 'if' && e.keyword !== 'false schema' && !BRANCH.test(e.schemaPath))
-    .map((e) => ({ ...e }));
-  if (lang === 'zh' && copies.length > 0) localizeZh(copies);
   const out: RawProblem[] = [];
-  for (const e of copies) {
+  // ajv's own message is shown only for a few codes (limits): only those are copied and localised.
+  let messages: { at: number; error: ErrorObject }[] | undefined;
+  for (const e of errors) {
+    if (e.keyword === 'if' || e.keyword === 'false schema' || BRANCH.test(e.schemaPath)) continue; // noise
     const segments =
       e.instancePath === ''
         ? []
@@ -136,30 +134,85 @@ export function fromAjv(
         if (p !== null) detail = USCC_DETAIL[p];
       }
     }
-    if (detail === undefined && KEEP_AJV_MESSAGE.has(code) && e.message !== undefined)
-      detail = { zh: e.message, en: e.message };
-    out.push({ segments, code, ...(detail === undefined ? {} : { detail }) });
+    if (detail === undefined && KEEP_AJV_MESSAGE.has(code))
+      (messages ??= []).push({ at: out.length, error: { ...e } });
+    out.push(detail === undefined ? { segments, code } : { segments, code, detail });
+  }
+  if (messages !== undefined) {
+    if (lang === 'zh') localizeZh(messages.map((m) => m.error));
+    for (const { at, error } of messages)
+      if (error.message !== undefined)
+        out[at] = { ...out[at]!, detail: { zh: error.message, en: error.message } };
   }
   return out;
 }
 
 /** Attaches labels and messages. Duplicate (path, code) pairs are kept once. */
-export function toFieldErrors(root: FieldNode, problems: readonly RawProblem[], lang: Lang): FieldError[] {
-  const seen = new Set<string>();
+export function toFieldErrors(
+  root: FieldNode,
+  problems: readonly RawProblem[],
+  lang: Lang,
+  /** The dotted paths of `problems`, when the caller has them already. */
+  paths?: readonly string[],
+): FieldError[] {
   const out: FieldError[] = [];
-  for (const p of problems) {
-    const path = p.segments.join('.');
-    const key = `${path}\u0000${p.code}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const { label, context } = describe(root, p.segments, lang);
-    const base = catalogueMessage(p.code, lang);
-    const detail = p.detail === undefined ? '' : lang === 'en' ? ` (${p.detail.en})` : `（${p.detail.zh}）`;
-    const message =
-      lang === 'en' ? `${context}${label} ${base}${detail}` : `${context}${label}：${base}${detail}`;
-    out.push({ path, label, code: p.code, message });
+  // Duplicates are rare and lists short: a scan of what is kept, a set only for long lists.
+  const seen = problems.length > 16 ? new Set<string>() : undefined;
+  next: for (let i = 0; i < problems.length; i++) {
+    const p = problems[i]!;
+    const path = paths?.[i] ?? p.segments.join('.');
+    if (seen !== undefined) {
+      const key = `${path}\u0000${p.code}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+    } else for (const e of out) if (e.path === path && e.code === p.code) continue next;
+    out.push(fieldError(root, path, p, lang));
   }
   return out;
+}
+
+/**
+ * One error with its label and message. Built once per form, language, code, path and detail and then
+ * shared (frozen): the same errors recur at the same paths. Keyed without building key strings.
+ */
+function fieldError(root: FieldNode, path: string, p: RawProblem, lang: Lang): FieldError {
+  const detailText = p.detail === undefined ? undefined : lang === 'en' ? p.detail.en : p.detail.zh;
+  let byPath: Map<string, { readonly detail: string | undefined; readonly error: FieldError }> | undefined;
+  if (unambiguous(path, p.segments)) {
+    let byLang = errorCache.get(root);
+    if (byLang === undefined) errorCache.set(root, (byLang = { zh: new Map(), en: new Map() }));
+    const byCode = byLang[lang];
+    byPath = byCode.get(p.code);
+    if (byPath === undefined) byCode.set(p.code, (byPath = new Map()));
+    const hit = byPath.get(path);
+    if (hit !== undefined && hit.detail === detailText) return hit.error;
+  }
+  const { label, context } = describe(root, p.segments, lang);
+  const base = catalogueMessage(p.code, lang);
+  const detail = detailText === undefined ? '' : lang === 'en' ? ` (${detailText})` : `（${detailText}）`;
+  const message =
+    lang === 'en' ? `${context}${label} ${base}${detail}` : `${context}${label}：${base}${detail}`;
+  const error: FieldError = Object.freeze({ path, label, code: p.code, message });
+  if (byPath !== undefined) {
+    if (byPath.size >= ERROR_CACHE_MAX) byPath.clear();
+    byPath.set(path, { detail: detailText, error });
+  }
+  return error;
+}
+
+type ErrorsByCode = Map<
+  FormErrorCode,
+  Map<string, { readonly detail: string | undefined; readonly error: FieldError }>
+>;
+const errorCache = new WeakMap<FieldNode, Record<Lang, ErrorsByCode>>();
+const ERROR_CACHE_MAX = 1024;
+
+/** True when the dotted path names the segments (no segment holds a dot itself). */
+export function unambiguous(path: string, segments: readonly string[]): boolean {
+  if (segments.length === 0) return path === '';
+  let dots = 0;
+  for (let i = path.indexOf('.'); i !== -1; i = path.indexOf('.', i + 1)) dots++;
+  return dots === segments.length - 1;
 }
 
 /** Label of the field at a concrete path, and a prefix naming the array items on the way (`诉求第2项 · `). */

@@ -9,6 +9,7 @@ import { parseExpression } from 'feelin';
 import type { FormRule } from './definition.js';
 import { formError } from './errors.js';
 import { evaluateFeel } from './feel-cache.js';
+import { compileFastFeel, FALLBACK, type FastFeel } from './feel-fast.js';
 import type { FieldIndex } from './field-tree.js';
 
 /** One parsed FEEL expression with the top-level names it reads. */
@@ -170,6 +171,9 @@ function memoOf(expr: CompiledExpr): Memo {
   return memo;
 }
 
+/** The FEEL fast path of each expression (feel-fast.ts), compiled on first use; `null`: none. */
+const fastExprs = new WeakMap<CompiledExpr, FastFeel | null>();
+
 function run(
   expr: CompiledExpr,
   inst: Instance,
@@ -177,6 +181,13 @@ function run(
   extra: Readonly<Record<string, unknown>>,
 ): unknown {
   if (!expr.cacheable) return evalExpr(expr, inst, doc, extra);
+  // Where the fast path answers, its value is feelin's (feel-fast.test.ts): no memo needed.
+  let fast = fastExprs.get(expr);
+  if (fast === undefined) fastExprs.set(expr, (fast = compileFastFeel(expr.source, expr.reads) ?? null));
+  if (fast !== null) {
+    const v = fast(inst.item, inst.index, doc, extra);
+    if (v !== FALLBACK) return v;
+  }
   const inputs = memoInputs(expr.keyPaths, inst, doc, extra);
   const memo = memoOf(expr);
   const key = primitiveKey(inputs);
@@ -281,7 +292,7 @@ function sameInputs(a: readonly unknown[], b: readonly unknown[]): boolean {
 }
 
 /** Structural equality of JSON values (`undefined` members count as present). */
-function jsonEqual(a: unknown, b: unknown): boolean {
+export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a)) {
@@ -587,7 +598,8 @@ function setAt(node: unknown, segments: readonly string[], i: number, value: unk
 /** Reads the value at a concrete path. */
 export function getPath(root: unknown, segments: readonly string[]): unknown {
   let v = root;
-  for (const s of segments) {
+  for (let i = 0; i < segments.length; i++) {
+    const s = segments[i]!;
     if (v === null || typeof v !== 'object' || !Object.hasOwn(v, s)) return undefined;
     v = (v as Record<string, unknown>)[s];
   }

@@ -6,10 +6,12 @@
  */
 import type { CompiledForm } from './compile-form.js';
 import type { FieldError, FormErrorCode, Lang } from './errors.js';
-import { fromAjv, toFieldErrors, type RawProblem } from './field-errors.js';
+import { fromAjv, toFieldErrors, unambiguous, type RawProblem } from './field-errors.js';
 import type { FieldNode } from './field-tree.js';
 import { inspectData, isForbiddenKey, OK, Walk, type DataProblem } from './guards.js';
 import { maskValue } from './mask.js';
+import { BAIL } from './merge-codegen.js';
+import { rulePlanOf, type PreparedRules } from './rule-plan.js';
 import {
   isWritable,
   resolvePermissions,
@@ -75,81 +77,121 @@ export function validateSubmission(
   // One pass: the merge applies the safety limits to every part of the submission (kept, compared
   // or rejected). When one is passed, the full safety walk runs for the exact error, so a submission
   // over the limits gets the same coded error as from a walk before the merge.
-  const ctx: MergeCtx = {
-    problems,
-    masked: options.canSeeSensitive !== true,
-    walk: new Walk(form.dataLimits),
-    tripped: false,
-  };
-  let data = merge(ctx, step.root, previousData, submitted, []) as Record<string, unknown>;
-  if (ctx.tripped) {
-    const guard = inspectData(submitted, form.dataLimits);
-    if (guard !== undefined) return guardFailure(form, guard, lang, prev);
-    if (ctx.tripped) return fail(form, [{ segments: [], code: 'FORM_ERR_DATA_TOO_LARGE' }], lang, prev);
+  const masked = options.canSeeSensitive !== true;
+  const generated = step.generatedMerge(masked);
+  let data: Record<string, unknown>;
+  const fast = generated === undefined ? BAIL : generated.run(previousData, submitted, problems);
+  // Whether the merge checked every key of the document (the rules then skip their own check).
+  let vetted = false;
+  if (fast !== BAIL) {
+    data = fast as Record<string, unknown>;
+    vetted = !generated!.unvetted;
+  } else {
+    // The interpreted merge (the generated one gave up, or generated code is off).
+    problems.length = 0;
+    const ctx: MergeCtx = { problems, masked, walk: new Walk(form.dataLimits), tripped: false };
+    data = merge(ctx, step.root, previousData, submitted, []) as Record<string, unknown>;
+    if (ctx.tripped) {
+      const guard = inspectData(submitted, form.dataLimits);
+      if (guard !== undefined) return guardFailure(form, guard, lang, prev);
+      return fail(form, [{ segments: [], code: 'FORM_ERR_DATA_TOO_LARGE' }], lang, prev);
+    }
   }
   if (data === undefined || data === null || typeof data !== 'object') data = {};
 
   // Rules: computed values, rule-level readonly / hidden / required.
-  let hiddenSegs: readonly (readonly string[])[] = NONE_SEGS;
+  let hidden: PreparedRules['hidden'] = NONE_ROWS;
   let ruleRequired: readonly (readonly string[])[] = NONE_SEGS;
   if (form.rules.length > 0) {
-    const outcome = evaluateRules(
-      form.rules,
-      data,
-      options.role === undefined ? NO_EXTRA : { role: options.role },
-    );
-    const r = prepare(form, outcome);
-    for (const f of outcome.failures)
-      problems.push({
-        segments: f.path.split('.'),
-        code: 'FORM_ERR_RULE_FAILED',
-        detail: { zh: f.reason, en: f.reason },
-      });
-    for (const c of r.computed)
-      if (!deepEqual(getPath(data, c.segs), c.value === null ? undefined : c.value))
-        data = setPath(data, c.segs, c.value === null ? REMOVE : c.value);
-    for (const ro of r.readonly) {
-      const before = getPath(prev, ro.segs);
-      const sent = getPath(submitted, ro.segs);
-      if (sent !== undefined && !deepEqual(sent, before) && !ro.computed)
-        problems.push({ segments: ro.segs, code: 'FORM_ERR_READONLY_WRITE' });
-      if (!ro.computed) data = setPath(data, ro.segs, before === undefined ? REMOVE : before);
+    const role = options.role as unknown;
+    const extra = role === undefined ? NO_EXTRA : { role };
+    if (typeof role === 'object' && role !== null) vetted = false;
+    // The fast path (rules in the FEEL subset run directly) or the interpreted one: same outcome.
+    const plan = generated === undefined ? undefined : rulePlanOf(form);
+    let r: PreparedRules | undefined = plan === undefined ? undefined : plan(data, extra, vetted);
+    if (r === undefined) {
+      const outcome = evaluateRules(form.rules, data, extra);
+      r = prepare(form, outcome);
+      for (const f of outcome.failures)
+        problems.push({
+          segments: f.path.split('.'),
+          code: 'FORM_ERR_RULE_FAILED',
+          detail: { zh: f.reason, en: f.reason },
+        });
     }
-    for (const h of r.hidden) {
-      const target = h.keep ? getPath(prev, h.segs) : undefined;
-      if (getPath(data, h.segs) !== target)
+    const computed = r.computed;
+    for (let i = 0; i < computed.length; i++) {
+      const c = computed[i]!;
+      if (!deepEqual(valueAt(data, c.segs), c.value === null ? undefined : c.value))
+        data = setPath(data, c.segs, c.value === null ? REMOVE : c.value);
+    }
+    if (r.readonly.length > 0)
+      for (const ro of r.readonly) {
+        const before = getPath(prev, ro.segs);
+        const sent = getPath(submitted, ro.segs);
+        if (sent !== undefined && !deepEqual(sent, before) && !ro.computed)
+          problems.push({ segments: ro.segs, code: 'FORM_ERR_READONLY_WRITE' });
+        if (!ro.computed) data = setPath(data, ro.segs, before === undefined ? REMOVE : before);
+      }
+    for (let i = 0; i < r.hidden.length; i++) {
+      const h = r.hidden[i]!;
+      const target = h.keep ? valueAt(prev, h.segs) : undefined;
+      if (valueAt(data, h.segs) !== target)
         data = setPath(data, h.segs, target === undefined ? REMOVE : target);
     }
-    hiddenSegs = r.hiddenSegs;
+    hidden = r.hidden;
     ruleRequired = r.required;
   }
 
   // Schema validation of the merged document (the step validator: see submission-plan.ts).
-  const validator = step.validator;
+  const validator =
+    previousData === undefined && step.plainValidator !== undefined ? step.plainValidator : step.validator;
   if (!validator(data)) problems.push(...fromAjv(validator.errors ?? [], data, options.today, lang));
 
   // Required by permission or by rule.
-  for (const path of step.required) requireAll(path, 0, data, [], problems);
-  for (const segs of ruleRequired)
+  if (step.generatedRequired !== undefined) step.generatedRequired(data, problems);
+  else for (const path of step.required) requireAll(path, 0, data, [], problems);
+  for (let i = 0; i < ruleRequired.length; i++) {
+    const segs = ruleRequired[i]!;
     if (isEmpty(getPath(data, segs))) problems.push({ segments: segs, code: 'FORM_ERR_REQUIRED' });
+  }
 
   // Keep only what the submitter is responsible for.
   if (problems.length === 0) return { valid: true, errors: [], data };
-  const missing = new Set(
-    problems.filter((p) => p.code === 'FORM_ERR_REQUIRED').map((p) => p.segments.join('.')),
-  );
-  const kept = problems.filter((p) => {
-    if (ALWAYS_KEEP.has(p.code)) return true;
+  const paths: string[] = new Array<string>(problems.length);
+  for (let i = 0; i < problems.length; i++) paths[i] = problems[i]!.segments.join('.');
+  let missing: Set<string> | undefined;
+  for (let i = 0; i < problems.length; i++)
+    if (problems[i]!.code === 'FORM_ERR_REQUIRED') (missing ??= new Set()).add(paths[i]!);
+  const kept: RawProblem[] = [];
+  const keptPaths: string[] = [];
+  for (let i = 0; i < problems.length; i++) {
+    const p = problems[i]!;
+    let keep: boolean;
+    if (ALWAYS_KEEP.has(p.code)) keep = true;
     // An empty required field reports "required" only, not also its format or options.
-    if (p.code !== 'FORM_ERR_REQUIRED' && missing.has(p.segments.join('.'))) return false;
-    if (hiddenSegs.some((h) => isPrefix(h, p.segments))) return false;
-    return isWritable(modeAt(form.root, plan, p.segments));
-  });
-  const errors = toFieldErrors(form.root, kept, lang);
+    else if (p.code !== 'FORM_ERR_REQUIRED' && missing?.has(paths[i]!) === true) keep = false;
+    else if (underHidden(hidden, p.segments)) keep = false;
+    else keep = isWritable(modeOf(step, form.root, plan, paths[i]!, p.segments));
+    if (keep) {
+      kept.push(p);
+      keptPaths.push(paths[i]!);
+    }
+  }
+  const errors = toFieldErrors(form.root, kept, lang, keptPaths);
   return { valid: errors.length === 0, errors, data };
 }
 
 const NONE: readonly string[] = [];
+
+/** `getPath` with the one-segment case (a top-level field) read directly. */
+function valueAt(root: Readonly<Record<string, unknown>>, segs: readonly string[]): unknown {
+  if (segs.length === 1) {
+    const k = segs[0]!;
+    return Object.hasOwn(root, k) ? root[k] : undefined;
+  }
+  return getPath(root, segs);
+}
 
 /** The last (form, permission list) seen and its plan: a server validates the same step over and over. */
 let last: { form: CompiledForm; list: readonly FieldPermission[]; step: SubmissionPlan } | undefined;
@@ -162,14 +204,14 @@ function stepFor(form: CompiledForm, list: readonly FieldPermission[]): Submissi
   return step;
 }
 const NONE_SEGS: readonly (readonly string[])[] = [];
+const NONE_ROWS: PreparedRules['hidden'] = [];
 
 /** A rule outcome with its paths split and looked up once (outcomes are memoised, so this is too). */
-interface PreparedOutcome {
+interface PreparedOutcome extends PreparedRules {
   readonly root: FieldNode;
   readonly computed: readonly { readonly segs: readonly string[]; readonly value: unknown }[];
   readonly readonly: readonly { readonly segs: readonly string[]; readonly computed: boolean }[];
   readonly hidden: readonly { readonly segs: readonly string[]; readonly keep: boolean }[];
-  readonly hiddenSegs: readonly (readonly string[])[];
   readonly required: readonly (readonly string[])[];
 }
 const prepared = new WeakMap<RuleOutcome, PreparedOutcome>();
@@ -189,7 +231,6 @@ function prepare(form: CompiledForm, outcome: RuleOutcome): PreparedOutcome {
     computed: [...outcome.computed].map(([p, value]) => ({ segs: p.split('.'), value })),
     readonly: [...outcome.readonly].map((p) => ({ segs: p.split('.'), computed: outcome.computed.has(p) })),
     hidden: hiddenSegs.map((segs) => ({ segs, keep: fieldAt(form.root, segs)?.onHide === 'keep' })),
-    hiddenSegs,
     required: [...outcome.required].map((p) => p.split('.')),
   };
   prepared.set(outcome, out);
@@ -494,6 +535,27 @@ function childOf(f: FieldNode, key: string): FieldNode | undefined {
   return undefined;
 }
 
+/** `modeAt`, remembered per step and dotted path (bounded). */
+const modeCache = new WeakMap<SubmissionPlan, Map<string, FieldMode>>();
+function modeOf(
+  step: SubmissionPlan,
+  root: FieldNode,
+  plan: PermissionPlan,
+  path: string,
+  segs: readonly string[],
+): FieldMode {
+  if (!unambiguous(path, segs)) return modeAt(root, plan, segs);
+  let byPath = modeCache.get(step);
+  if (byPath === undefined) modeCache.set(step, (byPath = new Map()));
+  let mode = byPath.get(path);
+  if (mode === undefined) {
+    mode = modeAt(root, plan, segs);
+    if (byPath.size >= 4096) byPath.clear();
+    byPath.set(path, mode);
+  }
+  return mode;
+}
+
 function modeAt(root: FieldNode, plan: PermissionPlan, segs: readonly string[]): FieldMode {
   let f: FieldNode | undefined = root;
   let mode: FieldMode = 'edit';
@@ -512,6 +574,11 @@ function fieldAt(root: FieldNode, segs: readonly string[]): FieldNode | undefine
     f = childOf(f, s);
   }
   return f;
+}
+
+function underHidden(hidden: PreparedRules['hidden'], segs: readonly string[]): boolean {
+  for (let i = 0; i < hidden.length; i++) if (isPrefix(hidden[i]!.segs, segs)) return true;
+  return false;
 }
 
 function isPrefix(p: readonly string[], segs: readonly string[]): boolean {

@@ -19,13 +19,19 @@ beforeAll(async () => {
   await store.counties.create({ countyId: 'jl', name: '吉林省', shortName: '吉', kind: 'province' });
   await store.counties.create({ countyId: 'liuhe', name: '柳河县', shortName: '柳河', parentId: 'jl' });
   await createPilot(store.db, { countyId: 'liuhe', pilotId: 'liuhe', name: bundle.manifest.name.zh });
-  const processes = Object.fromEntries(
-    [...bundle.processFiles.entries()].map(([, file]) => [file, loaded.files.get(file)!]),
-  );
   const forms = Object.fromEntries(
     bundle.manifest.forms.map((f) => [f.id, JSON.parse(loaded.files.get(f.file)!) as unknown]),
   );
-  await deploy(store.db, { countyId: 'liuhe', pilotId: 'liuhe', bundle: { processes, forms } });
+  await deploy(store.db, {
+    countyId: 'liuhe',
+    pilotId: 'liuhe',
+    bundle: {
+      files: Object.fromEntries(loaded.files),
+      manifest: bundle.manifest,
+      graphs: [...bundle.graphs.values()],
+      forms,
+    },
+  });
 }, 60_000);
 
 afterAll(async () => {

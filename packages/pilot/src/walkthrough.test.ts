@@ -84,13 +84,19 @@ beforeAll(async () => {
       parentId: 'demo',
     });
     await createPilot(store.db, { countyId: c, pilotId: c, name: bundle.manifest.name.zh });
-    const processes = Object.fromEntries(
-      [...new Set(bundle.processFiles.values())].map((f) => [f, loaded.files.get(f)!]),
-    );
     const forms = Object.fromEntries(
       bundle.manifest.forms.map((f) => [f.id, JSON.parse(loaded.files.get(f.file)!) as unknown]),
     );
-    await deploy(store.db, { countyId: c, pilotId: c, bundle: { processes, forms } });
+    await deploy(store.db, {
+      countyId: c,
+      pilotId: c,
+      bundle: {
+        files: Object.fromEntries(loaded.files),
+        manifest: bundle.manifest,
+        graphs: [...bundle.graphs.values()],
+        forms,
+      },
+    });
   }
 }, 120_000);
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './test-support.js';
 import { API_ERRORS } from './errors.js';
+import { sessionCacheSetting } from './app.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -197,5 +198,15 @@ describe('bad input', () => {
     expect(res.json()).toMatchObject({ code: 'API_ERR_BODY_TOO_LARGE' });
     const health = await t.app.inject({ method: 'GET', url: '/api/health' });
     expect(health.statusCode).toBe(200);
+  });
+});
+
+describe('SHIDIAN_SESSION_CACHE_MS', () => {
+  it('given nothing, 0 or a number of ms, then that; given anything else, then the server refuses to start', () => {
+    expect(sessionCacheSetting({})).toBe(0);
+    expect(sessionCacheSetting({ SHIDIAN_SESSION_CACHE_MS: '0' })).toBe(0);
+    expect(sessionCacheSetting({ SHIDIAN_SESSION_CACHE_MS: ' 2000 ' })).toBe(2000);
+    for (const bad of ['-1', '1.5', 'soon', '60001'])
+      expect(() => sessionCacheSetting({ SHIDIAN_SESSION_CACHE_MS: bad })).toThrow();
   });
 });

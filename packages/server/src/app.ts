@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import helmet from '@fastify/helmet';
+import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -34,6 +34,7 @@ import { caseRoutes } from './routes/cases.js';
 import { taskRoutes } from './routes/tasks.js';
 import { noticeRoutes } from './routes/notices.js';
 import { FormCache } from './form-cache.js';
+import { SessionCache } from './sessions.js';
 import type { CaseRuntime } from './commands.js';
 import { CommandRuntime } from '@shidian/store';
 import { createCalendar, deadlineCalendar } from '@shidian/calendar';
@@ -50,6 +51,13 @@ export interface BuildAppOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** Session lifetime in seconds (default 8 hours). */
   readonly sessionTtlSeconds?: number;
+  /**
+   * How long a resolved session is reused before it is looked up again, in ms (default: the
+   * `SHIDIAN_SESSION_CACHE_MS` setting, else 0: every request looks it up). A logout through this
+   * app takes effect at once; a revocation by another process (`shidian user disable`, another server
+   * process) within this time.
+   */
+  readonly sessionCacheMs?: number;
   /** `Secure` flag on cookies (default true; browsers accept it on http://localhost). */
   readonly cookieSecure?: boolean;
   /** Maximum JSON body in bytes (default 1 MiB). */
@@ -113,6 +121,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     metrics,
     runtime: options.runtime ?? defaultRuntime(options),
     forms: new FormCache(options.store.db),
+    sessions: new SessionCache(options.store, {
+      ttlMs: options.sessionCacheMs ?? sessionCacheSetting(),
+    }),
     printer: options.printer ?? createPrinter(),
     now: options.now ?? (() => new Date()),
     sessionTtlSeconds: options.sessionTtlSeconds ?? 8 * 3600,
@@ -171,18 +182,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     );
   });
 
-  await app.register(helmet, {
-    // swagger-ui needs its own CSP (set by @fastify/swagger-ui's staticCSP); the API answers JSON.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        frameAncestors: ["'none'"],
-      },
-    },
-    strictTransportSecurity: { maxAge: 31536000, includeSubDomains: true },
+  // The security headers do not depend on the request: compute them once with @fastify/helmet and
+  // set them on every reply (the plugin itself rebuilds helmet's middleware on every request).
+  const securityHeaders = await helmetHeaders(HELMET_OPTIONS);
+  app.addHook('onRequest', (_req, reply, done) => {
+    void reply.headers(securityHeaders);
+    done();
   });
   await app.register(cookie);
   await app.register(rateLimit, {
@@ -254,7 +259,9 @@ export type UncoveredYears = 'refuse' | 'provisional';
  * @throws Error for any other value (refuse to start rather than guess)
  * @example uncoveredYearsSetting({ SHIDIAN_UNCOVERED_YEARS: 'refuse' }); // 'refuse'
  */
-export function uncoveredYearsSetting(env: Readonly<Record<string, string | undefined>> = process.env): UncoveredYears {
+export function uncoveredYearsSetting(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): UncoveredYears {
   const v = env['SHIDIAN_UNCOVERED_YEARS']?.trim();
   if (v === undefined || v === '') return 'provisional';
   if (v === 'refuse' || v === 'provisional') return v;
@@ -292,4 +299,57 @@ export function createRuntime(
 
 function defaultRuntime(options: BuildAppOptions): CommandRuntime {
   return createRuntime(options.store, options.now);
+}
+
+/** What @fastify/helmet is configured with. */
+const HELMET_OPTIONS: FastifyHelmetOptions = {
+  // swagger-ui needs its own CSP (set by @fastify/swagger-ui's staticCSP); the API answers JSON.
+  contentSecurityPolicy: {
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      frameAncestors: ["'none'"],
+    },
+  },
+  strictTransportSecurity: { maxAge: 31536000, includeSubDomains: true },
+};
+
+/**
+ * The response headers @fastify/helmet sets with `options`, read once from a throwaway app (they are
+ * the same for every request: no CSP nonces). Routes that need another policy set their own header
+ * (notices: `sandbox`; the docs: swagger-ui's static CSP, set in its `onSend`).
+ */
+async function helmetHeaders(options: FastifyHelmetOptions): Promise<Record<string, string>> {
+  const probe = fastify();
+  await probe.register(helmet, options);
+  probe.get('/', async () => '');
+  const res = await probe.inject({ method: 'GET', url: '/' });
+  await probe.close();
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(res.headers))
+    if (typeof value === 'string' && !PROBE_HEADERS.has(name)) out[name] = value;
+  return out;
+}
+
+const PROBE_HEADERS = new Set(['content-type', 'content-length', 'date', 'connection', 'keep-alive']);
+
+/**
+ * The operator setting `SHIDIAN_SESSION_CACHE_MS` (0–60000, default 0 = off): how long a server process
+ * reuses a session it has looked up (see `BuildAppOptions.sessionCacheMs`). Off by default: it gave no
+ * measurable throughput (docs/benchmarks.md, api) and delays revocations made elsewhere.
+ *
+ * @throws Error for anything but an integer in range (refuse to start rather than guess)
+ * @example sessionCacheSetting({ SHIDIAN_SESSION_CACHE_MS: '0' }); // 0: look every request up
+ */
+export function sessionCacheSetting(env: Readonly<Record<string, string | undefined>> = process.env): number {
+  const v = env['SHIDIAN_SESSION_CACHE_MS']?.trim();
+  if (v === undefined || v === '') return 0;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 60_000)
+    throw new Error(
+      `SHIDIAN_SESSION_CACHE_MS 必须是 0–60000 的整数 / must be an integer 0–60000, got ${JSON.stringify(v)}`,
+    );
+  return n;
 }

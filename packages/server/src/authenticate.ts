@@ -13,7 +13,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { apiError } from './errors.js';
-import { csrfMatches, resolveSession } from './sessions.js';
+import { csrfMatches } from './sessions.js';
 import type { Principal } from './access.js';
 import type { AppContext } from './context.js';
 
@@ -69,7 +69,7 @@ export function registerAuthentication(app: FastifyInstance, ctx: AppContext): v
       return;
     const presented = presentedToken(req);
     if (presented === null) throw apiError('API_ERR_UNAUTHENTICATED');
-    const found = await resolveSession(ctx.store.db, presented.token, ctx.now());
+    const found = await ctx.sessions.resolve(presented.token, ctx.now());
     if (!found.ok)
       throw apiError(found.reason === 'expired' ? 'API_ERR_TOKEN_EXPIRED' : 'API_ERR_UNAUTHENTICATED');
     if (presented.via === 'cookie' && !SAFE_METHODS.has(req.method)) {

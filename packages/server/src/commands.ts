@@ -5,13 +5,15 @@
  *
  * @example
  * ```ts
- * const outcome = await runCommand(ctx, 'complete', () => ctx.runtime.execute({ countyId, command }));
+ * const key = idempotencyKeyOf(req);
+ * const summary = await executeOnCase(ctx, 'complete', { countyId, caseId, command, idempotencyKey: key });
  * ```
  */
+import type { FastifyRequest } from 'fastify';
 import type { Actor, Command, StartCommand, Variables } from '@shidian/engine';
 import { unitsIn, rolesIn, type Principal } from './access.js';
 import type { AppContext } from './context.js';
-import { toApiError } from './errors.js';
+import { apiError, toApiError } from './errors.js';
 
 /** What the runtime reports after a command (a subset of the store's `CommandOutcome`). */
 export interface RuntimeOutcome {
@@ -79,4 +81,45 @@ export async function runCommand<T>(ctx: AppContext, command: string, fn: () => 
     ctx.metrics.commands.inc({ command, outcome });
     throw e;
   }
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+/** The request's `Idempotency-Key` header (1–200 printable ASCII), or `API_ERR_BAD_IDEMPOTENCY_KEY`. */
+export function idempotencyKeyOf(req: FastifyRequest): string | undefined {
+  const key = req.headers['idempotency-key'];
+  if (key === undefined) return undefined;
+  if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) throw apiError('API_ERR_BAD_IDEMPOTENCY_KEY');
+  return key;
+}
+
+/** What a move on a case answers (`POST /api/tasks/{id}/{move}`, and the base of `POST /api/cases/{id}/{action}`). */
+export interface MoveSummary {
+  readonly caseId: string;
+  readonly caseNumber: string;
+  readonly version: number;
+  readonly status: string;
+  readonly stage: string | null;
+  readonly replayed: boolean;
+  readonly tasksCreated: readonly string[];
+  readonly tasksClosed: readonly string[];
+}
+
+/** Runs one command on an existing case through the runtime (counted as `action`) and summarises the outcome. */
+export async function executeOnCase(
+  ctx: AppContext,
+  action: string,
+  input: CaseCommandRequest,
+): Promise<MoveSummary> {
+  const o = await runCommand(ctx, action, () => ctx.runtime.execute(input));
+  return {
+    caseId: o.caseId,
+    caseNumber: o.caseNumber,
+    version: o.version,
+    status: o.status,
+    stage: o.stage,
+    replayed: o.replayed,
+    tasksCreated: o.tasksCreated,
+    tasksClosed: o.tasksClosed,
+  };
 }

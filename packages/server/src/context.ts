@@ -11,6 +11,7 @@ import type { ServerMetrics } from './metrics.js';
 import type { ScryptCost } from './password.js';
 import type { CaseRuntime } from './commands.js';
 import type { FormCache } from './form-cache.js';
+import type { SessionCache } from './sessions.js';
 
 /** An opened `@shidian/store` (from `openStore()` or `createTestStore()`). */
 export type AppStore = Store;
@@ -29,6 +30,8 @@ export interface AppContext {
   readonly runtime: CaseRuntime;
   /** HTML → PDF for notices (`@shidian/print`). */
   readonly printer: NoticePrinter;
+  /** Resolved sessions, reused for a few seconds (logout forgets them). */
+  readonly sessions: SessionCache;
   /** Compiled deployment forms. */
   readonly forms: FormCache;
   readonly now: () => Date;

@@ -8,12 +8,11 @@
  * @example
  * ```ts
  * const { token, expiresAt } = await createSession(db, user, new Date(), 8 * 3600);
- * const found = await resolveSession(db, token, new Date()); // { ok: true, principal } | { ok: false, reason }
+ * const found = await resolveSession(store, token, new Date()); // { ok: true, principal, expiresAt } | { ok: false, reason }
  * ```
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
-import { hashToken, type Database, type Store } from '@shidian/store';
+import { hashToken, type Store } from '@shidian/store';
 import type { Membership, Principal } from './access.js';
 
 const TOKEN_SHAPE = /^sd_[A-Za-z0-9_-]{43}$/;
@@ -63,72 +62,121 @@ export async function revokeSession(store: Store, token: string, now: Date): Pro
 
 /** Outcome of {@link resolveSession}. */
 export type SessionLookup =
-  | { readonly ok: true; readonly principal: Omit<Principal, 'via'> }
+  | {
+      readonly ok: true;
+      readonly principal: Omit<Principal, 'via'>;
+      /** When the session expires (null: never). */
+      readonly expiresAt: Date | null;
+    }
   | { readonly ok: false; readonly reason: 'unknown' | 'expired' | 'revoked' | 'disabled' };
 
-interface SessionRow {
-  user_id: string;
-  expires_at: Date | string | null;
-  revoked_at: Date | string | null;
-  username: string;
-  display_name: string;
-  disabled: boolean;
-  memberships: Array<{ c: string; u: string | null; r: string; k: string }> | string;
-  province_counties: string[] | string;
-}
-
 /**
- * Looks a presented secret up and builds the principal (memberships, province counties) in one
- * read-only round trip (the store's `SessionRepository.findActive` writes `last_used_at` on every
- * call and cannot tell an expired token from an unknown one, which the API must distinguish).
- * Malformed secrets are `unknown` without touching the database.
+ * Looks a presented secret up with the store's `SessionRepository.lookup` (one read-only round trip;
+ * it touches `last_used_at` at most once a minute) and builds the principal: county grants as
+ * memberships, `province_reader` grants as provinces with their counties. Malformed secrets are
+ * `unknown` without touching the database.
  */
-export async function resolveSession(db: Kysely<Database>, token: string, now: Date): Promise<SessionLookup> {
+export async function resolveSession(store: Store, token: string, now: Date): Promise<SessionLookup> {
   if (!TOKEN_SHAPE.test(token)) return { ok: false, reason: 'unknown' };
-  const hash = hashToken(token);
-  const result = await sql<SessionRow>`
-    SELECT s.user_id, s.expires_at, s.revoked_at, u.username, u.display_name, u.disabled,
-      (SELECT coalesce(json_agg(json_build_object('c', m.county_id, 'u', m.unit_id, 'r', m.role, 'k', c.kind)), '[]'::json)
-         FROM memberships m JOIN counties c ON c.county_id = m.county_id WHERE m.user_id = s.user_id) AS memberships,
-      (SELECT coalesce(json_agg(DISTINCT c2.county_id), '[]'::json)
-         FROM memberships m2 JOIN counties c2 ON c2.parent_id = m2.county_id
-        WHERE m2.user_id = s.user_id AND m2.role = 'province_reader' AND c2.kind = 'county') AS province_counties
-    FROM sessions s JOIN users u ON u.user_id = s.user_id
-    WHERE s.token_hash = ${hash}`.execute(db);
-  const row = result.rows[0];
-  if (row === undefined) return { ok: false, reason: 'unknown' };
-  if (row.revoked_at !== null) return { ok: false, reason: 'revoked' };
-  if (row.disabled) return { ok: false, reason: 'disabled' };
-  if (row.expires_at !== null && new Date(row.expires_at).getTime() <= now.getTime())
-    return { ok: false, reason: 'expired' };
-  const raw =
-    typeof row.memberships === 'string'
-      ? (JSON.parse(row.memberships) as SessionRow['memberships'])
-      : row.memberships;
-  const provinceCounties =
-    typeof row.province_counties === 'string'
-      ? (JSON.parse(row.province_counties) as string[])
-      : row.province_counties;
+  const found = await store.sessions.lookup(token, now);
+  if (found.status !== 'active') return { ok: false, reason: found.status };
   const memberships: Membership[] = [];
   const provinces: string[] = [];
-  for (const m of Array.isArray(raw) ? raw : []) {
-    if (m.r === 'province_reader') {
-      if (m.k === 'province') provinces.push(m.c);
+  const provinceCounties = new Set<string>();
+  for (const g of found.grants) {
+    if (g.role === 'province_reader') {
+      if (g.countyKind !== 'province') continue;
+      provinces.push(g.countyId);
+      for (const c of g.counties) provinceCounties.add(c);
       continue;
     }
-    if (m.k !== 'county') continue;
-    memberships.push({ countyId: m.c, unitId: m.u, role: m.r });
+    if (g.countyKind !== 'county') continue;
+    memberships.push({ countyId: g.countyId, unitId: g.unitId, role: g.role });
   }
   return {
     ok: true,
+    expiresAt: found.session.expires_at,
     principal: {
-      userId: row.user_id,
-      username: row.username,
-      displayName: row.display_name,
-      sessionId: hash.slice(0, 16),
+      userId: found.user.user_id,
+      username: found.user.username,
+      displayName: found.user.display_name,
+      sessionId: found.session.token_hash.slice(0, 16),
       memberships,
-      provinceCounties: new Set(provinceCounties),
+      provinceCounties,
       provinces,
     },
   };
+}
+
+/** Options of {@link SessionCache}. */
+export interface SessionCacheOptions {
+  /** How long a resolved session is reused, in ms (default 5000; 0 turns the cache off). */
+  readonly ttlMs?: number;
+  /** Most sessions kept (default 10 000; the oldest entry goes first). */
+  readonly maxEntries?: number;
+}
+
+interface CacheEntry {
+  readonly until: number;
+  readonly lookup: Promise<SessionLookup>;
+}
+
+/**
+ * Resolved sessions of this process, reused for a few seconds so that a busy client costs one
+ * session lookup per `ttlMs` instead of one per request. Only active sessions are kept (unknown,
+ * revoked and expired tokens go to the database every time); a kept session still answers
+ * `expired` the moment it expires. Logging out through this process forgets the token at once
+ * ({@link SessionCache.forget}); a revocation elsewhere (`shidian user disable`, a logout served by
+ * another process) takes effect here within `ttlMs`.
+ *
+ * @example
+ * ```ts
+ * const sessions = new SessionCache(store, { ttlMs: 5000 });
+ * const found = await sessions.resolve(token, new Date()); // as resolveSession
+ * sessions.forget(token); // on logout
+ * ```
+ */
+export class SessionCache {
+  readonly #store: Store;
+  readonly #ttlMs: number;
+  readonly #max: number;
+  readonly #entries = new Map<string, CacheEntry>();
+
+  constructor(store: Store, options: SessionCacheOptions = {}) {
+    this.#store = store;
+    this.#ttlMs = options.ttlMs ?? 5000;
+    this.#max = options.maxEntries ?? 10_000;
+  }
+
+  /** The session of a presented secret (see {@link resolveSession}), from the cache when fresh. */
+  async resolve(token: string, now: Date): Promise<SessionLookup> {
+    if (this.#ttlMs <= 0 || !TOKEN_SHAPE.test(token)) return resolveSession(this.#store, token, now);
+    const key = hashToken(token);
+    const t = now.getTime();
+    let entry = this.#entries.get(key);
+    if (entry === undefined || entry.until <= t) {
+      if (entry === undefined && this.#entries.size >= this.#max) {
+        const oldest = this.#entries.keys().next();
+        if (oldest.done !== true) this.#entries.delete(oldest.value);
+      }
+      const created: CacheEntry = { until: t + this.#ttlMs, lookup: resolveSession(this.#store, token, now) };
+      entry = created;
+      this.#entries.set(key, created);
+      const drop = () => {
+        if (this.#entries.get(key) === created) this.#entries.delete(key);
+      };
+      created.lookup.then((r) => (r.ok ? undefined : drop()), drop);
+    }
+    const found = await entry.lookup;
+    if (found.ok && found.expiresAt !== null && found.expiresAt.getTime() <= t) {
+      this.#entries.delete(key);
+      return { ok: false, reason: 'expired' };
+    }
+    return found;
+  }
+
+  /** Forgets a secret (logout), so that its next use goes to the database. */
+  forget(token: string): void {
+    this.#entries.delete(hashToken(token));
+  }
 }

@@ -1,8 +1,8 @@
 /**
  * The calendar of a deployment: the national statutory calendar plus the pilot's local rest days,
- * workdays and further years, read from the deployment's stored bundle — either the server's
- * `{ files: { path: text } }` (the pilot bundle as deployed: manifest `calendar` section,
- * `calendar.json`, year files) or the store's own {@link DeploymentBundle} `calendar` section.
+ * workdays and further years, read from the files of the deployment's stored bundle (manifest
+ * `calendar` section, `calendar.json`, year files). Rows in the older `DeploymentBundle` shape
+ * read through {@link storedBundleOf}, which turns their `calendar` section into `calendar.json`.
  * {@link CommandRuntime} resolves it once per deployment (deployments are immutable) when it is
  * given `deploymentCalendars`.
  */
@@ -15,12 +15,12 @@ import {
 } from '@shidian/calendar';
 import type { DeadlineCalendar } from '@shidian/engine';
 import type { Kysely } from 'kysely';
-import { getDeployment } from './deployments.js';
+import { getDeployment, storedBundleOf } from './deployments.js';
 import { StoreError } from './errors.js';
 import type { Database } from './schema.js';
 
 /**
- * The pilot calendar held in a stored bundle (see the module docs); a bundle without calendar data
+ * The pilot calendar held in a stored bundle, in either shape (see the module docs); a bundle without calendar data
  * gets the national calendar. `policy` says what to do with years the holiday data does not cover.
  *
  * @throws StoreError `STORE_ERR_DEPLOYMENT_INVALID` when the bundle's calendar data is invalid
@@ -29,18 +29,8 @@ import type { Database } from './schema.js';
  */
 export async function calendarOfBundle(bundle: unknown, policy: CalendarPolicy = {}): Promise<Calendar> {
   try {
-    if (typeof bundle === 'object' && bundle !== null) {
-      const b = bundle as { files?: unknown; calendar?: unknown };
-      if (typeof b.files === 'object' && b.files !== null && !Array.isArray(b.files)) {
-        const files = new Map<string, string>();
-        for (const [path, text] of Object.entries(b.files as Record<string, unknown>))
-          if (typeof text === 'string') files.set(path, text);
-        return await pilotCalendarFromFiles(files, policy);
-      }
-      if (b.calendar !== undefined && b.calendar !== null)
-        return await pilotCalendarFromFiles(new Map([['calendar.json', JSON.stringify(b.calendar)]]), policy);
-    }
-    return createCalendar(policy);
+    const files = new Map(Object.entries(storedBundleOf(bundle).files));
+    return files.size === 0 ? createCalendar(policy) : await pilotCalendarFromFiles(files, policy);
   } catch (e) {
     const code = typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : undefined;
     throw new StoreError('STORE_ERR_DEPLOYMENT_INVALID', {

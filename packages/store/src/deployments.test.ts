@@ -1,5 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPilot, deploy, deploymentIdOf, getDeployment, loadForm, loadGraph } from './deployments.js';
+import {
+  compileBundle,
+  createPilot,
+  deploy,
+  deploymentIdOf,
+  deploymentIdOfFiles,
+  getDeployment,
+  loadForm,
+  loadGraph,
+  storedBundleOf,
+} from './deployments.js';
+import { json } from './schema.js';
 import { petitionBundle } from './fixtures/seed.js';
 import type { Store } from './store.js';
 import { createTestStore } from './testing.js';
@@ -95,5 +106,124 @@ describe('deploy', () => {
     ).rejects.toMatchObject({
       code: 'STORE_ERR_PILOT_NOT_FOUND',
     });
+  });
+});
+
+describe('deploy: a compiled bundle and the stored shape', () => {
+  const files = {
+    'pilot.yaml': 'id: compiled\n',
+    'petition.bpmn': petitionBundle.processes['petition.bpmn']!,
+  };
+
+  it('given graphs compiled by the caller, when deployed, then exactly those graphs are stored, the pilot is created and the row holds { files, manifest }', async () => {
+    const [graph] = await compileBundle(petitionBundle);
+    // a stage only the caller's stage map knows: the store must not recompile it away
+    const staged = {
+      ...graph!,
+      nodes: { ...graph!.nodes, register: { ...graph!.nodes['register']!, stage: 'acceptance' } },
+    };
+    const d = await deploy(store.db, {
+      countyId: 'huian',
+      pilotId: 'compiled',
+      pilot: { name: '已编译', description: 'd' },
+      bundle: {
+        files,
+        manifest: { id: 'compiled' },
+        graphs: [staged as typeof graph & object],
+        forms: { f: { type: 'object' } },
+      },
+      warnings: 2,
+    });
+    expect(d).toMatchObject({ version: 1, created: true, processIds: ['petition'] });
+    expect(d.deploymentId).toBe(deploymentIdOfFiles(files));
+    expect((await loadGraph(store.db, 'huian', d.deploymentId, 'petition')).nodes['register']?.stage).toBe(
+      'acceptance',
+    );
+    expect(await loadForm(store.db, 'huian', d.deploymentId, 'f')).toEqual({ type: 'object' });
+    const row = await store.db
+      .selectFrom('deployments')
+      .select('bundle')
+      .where('deployment_id', '=', d.deploymentId)
+      .executeTakeFirstOrThrow();
+    expect(row.bundle).toEqual({ files, manifest: { id: 'compiled' } });
+    const pilot = await store.db
+      .selectFrom('pilots')
+      .selectAll()
+      .where('county_id', '=', 'huian')
+      .where('pilot_id', '=', 'compiled')
+      .executeTakeFirstOrThrow();
+    expect(pilot).toMatchObject({ name: '已编译', description: 'd', active_deployment_id: d.deploymentId });
+    const again = await deploy(store.db, {
+      countyId: 'huian',
+      pilotId: 'compiled',
+      pilot: { name: '已编译' },
+      bundle: { files, graphs: [graph!] },
+    });
+    expect(again).toMatchObject({ deploymentId: d.deploymentId, version: 1, created: false });
+  });
+
+  it('given a bundle without a manifest, when deployed, then it is stored as files too', async () => {
+    const { deploymentId } = await deploy(store.db, {
+      countyId: 'huian',
+      pilotId: 'main',
+      bundle: petitionBundle,
+    });
+    const row = await store.db
+      .selectFrom('deployments')
+      .select('bundle')
+      .where('county_id', '=', 'huian')
+      .where('deployment_id', '=', deploymentId)
+      .executeTakeFirstOrThrow();
+    const stored = row.bundle as { files: Record<string, string>; processes?: unknown };
+    expect(stored.processes).toBeUndefined();
+    expect(Object.keys(stored.files).sort()).toEqual([
+      'forms/register-form.schema.json',
+      'notices/notice.receipt.json',
+      'petition.bpmn',
+    ]);
+    expect(JSON.parse(stored.files['forms/register-form.schema.json']!)).toEqual(
+      petitionBundle.forms?.['register-form'],
+    );
+  });
+
+  it('given a row written in the older { processes, forms, calendar } shape, then getDeployment reads it as files', async () => {
+    await store.db
+      .insertInto('deployments')
+      .values({
+        county_id: 'huian',
+        deployment_id: 'f'.repeat(64),
+        pilot_id: 'main',
+        version: 99,
+        bundle: json({ ...petitionBundle, calendar: { restDays: ['2025-10-24'] } }),
+      })
+      .execute();
+    const d = await getDeployment(store.db, 'huian', 'f'.repeat(64));
+    expect(d.bundle.files['petition.bpmn']).toBe(petitionBundle.processes['petition.bpmn']);
+    expect(JSON.parse(d.bundle.files['calendar.json']!)).toEqual({ restDays: ['2025-10-24'] });
+    expect(storedBundleOf({ files: { a: 'x', b: 1 }, manifest: { id: 'm' } })).toEqual({
+      files: { a: 'x' },
+      manifest: { id: 'm' },
+    });
+    expect(storedBundleOf(null).files).toEqual({});
+  });
+
+  it('given duplicate or malformed graphs, or an unknown county, then coded errors and nothing written', async () => {
+    const [graph] = await compileBundle(petitionBundle);
+    const before = await rowCount();
+    await expect(
+      deploy(store.db, { countyId: 'huian', pilotId: 'main', bundle: { files, graphs: [graph!, graph!] } }),
+    ).rejects.toMatchObject({ code: 'STORE_ERR_DEPLOYMENT_INVALID' });
+    await expect(
+      deploy(store.db, { countyId: 'huian', pilotId: 'main', bundle: { files, graphs: [{} as never] } }),
+    ).rejects.toMatchObject({ code: 'STORE_ERR_DEPLOYMENT_INVALID' });
+    await expect(
+      deploy(store.db, {
+        countyId: 'nowhere',
+        pilotId: 'p',
+        pilot: { name: 'p' },
+        bundle: { files, graphs: [graph!] },
+      }),
+    ).rejects.toMatchObject({ code: 'STORE_ERR_COUNTY_NOT_FOUND' });
+    expect(await rowCount()).toBe(before);
   });
 });

@@ -4,7 +4,8 @@ import { startTestApp, TEST_PASSWORD, type TestApp } from '../test-support.js';
 let t: TestApp;
 let clock = new Date('2026-03-02T01:00:00Z');
 beforeAll(async () => {
-  t = await startTestApp({ now: () => clock, sessionTtlSeconds: 3600 });
+  // with the (optional, default off) session cache on, as `SHIDIAN_SESSION_CACHE_MS=5000` would
+  t = await startTestApp({ now: () => clock, sessionTtlSeconds: 3600, sessionCacheMs: 5000 });
 });
 afterAll(async () => {
   await t.close();
@@ -135,6 +136,37 @@ describe('GET /api/me', () => {
       url: '/api/me',
       headers: { authorization: `Bearer ${token}` },
     });
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toMatchObject({ code: 'API_ERR_UNAUTHENTICATED' });
+  });
+});
+
+describe('session cache (sessionCacheMs 5000)', () => {
+  it('given a session used moments ago and revoked by another process, then it is honoured only until the cache time (5 s) runs out', async () => {
+    const { token } = (await login('huian.leader')).json() as { token: string };
+    const me = () =>
+      t.app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${token}` } });
+    expect((await me()).statusCode).toBe(200);
+    // another process (e.g. `shidian user disable`) revokes it in the database
+    expect(await t.store.sessions.revoke(token)).toBe(true);
+    expect((await me()).statusCode).toBe(200);
+    const saved = clock;
+    clock = new Date(saved.getTime() + 5000);
+    try {
+      const res = await me();
+      expect(res.statusCode).toBe(401);
+      expect(res.json()).toMatchObject({ code: 'API_ERR_UNAUTHENTICATED' });
+    } finally {
+      clock = saved;
+    }
+  });
+
+  it('given a session used moments ago, when it logs out through the app, then the next request is refused at once', async () => {
+    const { token } = (await login('huian.leader')).json() as { token: string };
+    const headers = { authorization: `Bearer ${token}` };
+    expect((await t.app.inject({ method: 'GET', url: '/api/me', headers })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'POST', url: '/api/auth/logout', headers })).statusCode).toBe(204);
+    const res = await t.app.inject({ method: 'GET', url: '/api/me', headers });
     expect(res.statusCode).toBe(401);
     expect(res.json()).toMatchObject({ code: 'API_ERR_UNAUTHENTICATED' });
   });

@@ -128,7 +128,7 @@ export const authRoutes =
           throw apiError('API_ERR_INVALID_CREDENTIALS');
         const now = ctx.now();
         const session = await createSession(ctx.store, user, now, ctx.sessionTtlSeconds);
-        const found = await resolveSession(ctx.store.db, session.token, now);
+        const found = await resolveSession(ctx.store, session.token, now);
         if (!found.ok) throw apiError('API_ERR_INTERNAL');
         req.log.info({ userId: user.user_id }, 'login');
         const cookieBase = {
@@ -159,7 +159,10 @@ export const authRoutes =
       },
       async (req, reply) => {
         principalOf(req);
-        if (req.sessionToken !== null) await revokeSession(ctx.store, req.sessionToken, ctx.now());
+        if (req.sessionToken !== null) {
+          await revokeSession(ctx.store, req.sessionToken, ctx.now());
+          ctx.sessions.forget(req.sessionToken);
+        }
         clearCookies(reply);
         return reply.code(204).send();
       },

@@ -23,7 +23,7 @@ import { validateSubmission } from '@shidian/forms';
 import type { CaseStatus } from '@shidian/store';
 import { principalOf } from '../authenticate.js';
 import { readableCounties, requireCounty, type Principal } from '../access.js';
-import { actorFor, runCommand } from '../commands.js';
+import { actorFor, executeOnCase, idempotencyKeyOf, runCommand } from '../commands.js';
 import type { AppContext } from '../context.js';
 import { apiError } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../paging.js';
@@ -37,8 +37,6 @@ import {
   timestamp,
   uuid,
 } from '../schemas.js';
-
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 const taskSummarySchema = {
   type: 'object',
@@ -296,7 +294,9 @@ export async function taskSummaries(
     )
     // the budget's provisional flag lives in the engine state of the case
     .select(
-      sql<boolean | null>`(select (cs.state -> 'budgets' -> t.budget_id ->> 'provisional')::boolean from cases cs where cs.county_id = t.county_id and cs.case_id = t.case_id)`.as(
+      sql<
+        boolean | null
+      >`(select (cs.state -> 'budgets' -> t.budget_id ->> 'provisional')::boolean from cases cs where cs.county_id = t.county_id and cs.case_id = t.case_id)`.as(
         'provisional',
       ),
     )
@@ -450,8 +450,7 @@ export const caseRoutes =
       },
       async (req, reply) => {
         const p = principalOf(req);
-        const key = req.headers['idempotency-key'];
-        if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw apiError('API_ERR_BAD_IDEMPOTENCY_KEY');
+        const key = idempotencyKeyOf(req);
         const countyId = pickRegistrarCounty(p, req.body.countyId);
         const pilot = await ctx.store.db
           .selectFrom('pilots')
@@ -784,8 +783,7 @@ export const caseRoutes =
         },
         async (req) => {
           const p = principalOf(req);
-          const key = req.headers['idempotency-key'];
-          if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw apiError('API_ERR_BAD_IDEMPOTENCY_KEY');
+          const key = idempotencyKeyOf(req);
           const row = await loadCase(ctx, p, req.params.id);
           requireCounty(p, row.county_id, spec.roles, 'API_ERR_CASE_NOT_FOUND');
           const actor = actorFor(p, row.county_id);
@@ -810,21 +808,13 @@ export const caseRoutes =
                       ...(b.taskId === undefined ? {} : { taskId: b.taskId }),
                       ...(b.budgetId === undefined ? {} : { budgetId: b.budgetId }),
                     };
-          const outcome = await runCommand(ctx, action, () =>
-            ctx.runtime.execute({
-              countyId: row.county_id,
-              caseId: row.case_id,
-              command,
-              ...(key === undefined ? {} : { idempotencyKey: key }),
-            }),
-          );
-          return {
-            caseId: outcome.caseId,
-            version: outcome.version,
-            status: outcome.status,
-            stage: outcome.stage,
-            tasks: await taskSummaries(ctx, row.county_id, row.case_id),
-          };
+          const summary = await executeOnCase(ctx, action, {
+            countyId: row.county_id,
+            caseId: row.case_id,
+            command,
+            ...(key === undefined ? {} : { idempotencyKey: key }),
+          });
+          return { ...summary, tasks: await taskSummaries(ctx, row.county_id, row.case_id) };
         },
       );
     }

@@ -16,6 +16,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { renderNotice } from '@shidian/pilot';
+import { getDeployment } from '@shidian/store';
 import { principalOf } from '../authenticate.js';
 import { readableCounties, type Principal } from '../access.js';
 import type { AppContext } from '../context.js';
@@ -51,18 +52,11 @@ async function manifestNotices(
   ctx: AppContext,
   countyId: string,
   deploymentId: string,
-): Promise<{ notices: StoredManifestNotice[]; files: Record<string, string> }> {
-  const row = await ctx.store.db
-    .selectFrom('deployments')
-    .select('bundle')
-    .where('county_id', '=', countyId)
-    .where('deployment_id', '=', deploymentId)
-    .executeTakeFirst();
-  const bundle = (row?.bundle ?? {}) as {
-    files?: Record<string, string>;
-    manifest?: { notices?: StoredManifestNotice[] };
-  };
-  return { notices: bundle.manifest?.notices ?? [], files: bundle.files ?? {} };
+): Promise<{ notices: StoredManifestNotice[]; files: Readonly<Record<string, string>> }> {
+  // the stored bundle in whichever shape it was written (older rows have no manifest, hence no notices)
+  const { bundle } = await getDeployment(ctx.store.db, countyId, deploymentId);
+  const manifest = bundle.manifest as { notices?: StoredManifestNotice[] } | undefined;
+  return { notices: manifest?.notices ?? [], files: bundle.files };
 }
 
 function chinaDate(d: Date): string {

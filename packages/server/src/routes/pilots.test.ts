@@ -56,6 +56,20 @@ describe('POST /api/pilots/{pilotId}/deployments', () => {
       [1, false],
     ]);
     expect(items[0]?.processes.length).toBeGreaterThan(0);
+    // redeploying the first bundle rolls back to version 1, and the second one forward again
+    const active = async () =>
+      (
+        (await t.as('huian.registrar', { method: 'GET', url: '/api/pilots/mini/deployments' })).json() as {
+          items: Array<{ version: number; active: boolean }>;
+        }
+      ).items.find((i) => i.active)?.version;
+    expect(await deploy('huian.admin', { files })).toMatchObject({ statusCode: 200 });
+    expect(await active()).toBe(1);
+    expect((await deploy('huian.admin', { files: changed })).json()).toMatchObject({
+      version: 2,
+      created: false,
+    });
+    expect(await active()).toBe(2);
   });
 
   it('given a bundle with a missing file, then 422 API_ERR_DEPLOY_INVALID with the problems and nothing stored', async () => {

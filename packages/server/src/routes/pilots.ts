@@ -16,6 +16,7 @@
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
+import { getDeployment } from '@shidian/store';
 import { principalOf } from '../authenticate.js';
 import { readableCounties, requireCounty, type Principal } from '../access.js';
 import type { AppContext } from '../context.js';
@@ -383,17 +384,24 @@ export const pilotRoutes =
         const path = decodeURIComponent(req.params['*']);
         const row = await ctx.store.db
           .selectFrom('deployments')
-          .select([sql<string | null>`bundle -> 'files' ->> ${path}`.as('content'), 'county_id'])
+          .select([
+            sql<unknown>`bundle -> 'files' ->> ${path}`.as('content'),
+            sql<boolean>`(bundle -> 'files') IS NOT NULL`.as('has_files'),
+            'county_id',
+          ])
           .where('county_id', 'in', counties)
           .where('deployment_id', '=', req.params.id)
           .orderBy('county_id')
           .executeTakeFirst();
         if (row === undefined) throw apiError('API_ERR_DEPLOYMENT_NOT_FOUND');
-        if (row.content === null || typeof row.content !== 'string')
-          throw apiError('API_ERR_FILE_NOT_FOUND', { path });
+        // one file straight from the row; a row in the older bundle shape is read whole and converted
+        const content = row.has_files
+          ? row.content
+          : (await getDeployment(ctx.store.db, row.county_id, req.params.id)).bundle.files[path];
+        if (typeof content !== 'string') throw apiError('API_ERR_FILE_NOT_FOUND', { path });
         const type = MEDIA_BY_EXT.find(([re]) => re.test(path))?.[1] ?? 'text/plain; charset=utf-8';
         void reply.header('x-content-type-options', 'nosniff');
-        return reply.type(type).send(row.content);
+        return reply.type(type).send(content);
       },
     );
   };

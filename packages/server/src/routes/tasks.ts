@@ -21,7 +21,7 @@ import { formView, validateSubmission } from '@shidian/forms';
 import { sql } from 'kysely';
 import { principalOf } from '../authenticate.js';
 import { readableCounties, requireCounty, rolesIn, STAFF_ROLES, type Principal } from '../access.js';
-import { actorFor, runCommand } from '../commands.js';
+import { actorFor, executeOnCase, idempotencyKeyOf } from '../commands.js';
 import type { AppContext } from '../context.js';
 import { apiError } from '../errors.js';
 import {
@@ -45,8 +45,6 @@ export const taskIdSchema = {
   maxLength: 120,
   pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$',
 } as const;
-
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 /** The task moves, their bodies, and the engine command each becomes. */
 export const TASK_ACTIONS = [
@@ -190,41 +188,18 @@ interface TaskRow {
 async function loadTask(ctx: AppContext, p: Principal, taskId: string, full = true): Promise<TaskRow> {
   const counties = readableCounties(p);
   if (counties.length === 0) throw apiError('API_ERR_TASK_NOT_FOUND');
-  const row = await ctx.store.db
-    .selectFrom('tasks as t')
-    .innerJoin('cases as c', (j) =>
-      j.onRef('c.county_id', '=', 't.county_id').onRef('c.case_id', '=', 't.case_id'),
-    )
-    .select([
-      't.task_id',
-      't.county_id',
-      't.case_id',
-      't.element_id',
-      't.name',
-      't.process_id',
-      't.case_number',
-      't.petitioner_name',
-      't.stage',
-      't.status',
-      't.assignee_id',
-      't.unit_id',
-      't.due_at',
-      't.warn_at',
-      't.form_ref',
-      't.created_at',
-      't.completed_at',
-      't.completed_by',
-      'c.deployment_id',
-      // Moves only need the case variables: avoid shipping and parsing the whole engine state.
-      full
-        ? 'c.state'
-        : sql<unknown>`json_build_object('scopes', json_build_object('s0', json_build_object('variables', c.state #> '{scopes,s0,variables}')))`.as(
-            'state',
-          ),
-    ])
-    .where('t.county_id', 'in', counties)
-    .where('t.task_id', '=', taskId)
-    .executeTakeFirst();
+  // A plain SQL template (the hot path of every move): no query-builder work per request.
+  // Moves only need the case variables: avoid shipping and parsing the whole engine state.
+  const state = full
+    ? sql`c.state`
+    : sql`json_build_object('scopes', json_build_object('s0', json_build_object('variables', c.state #> '{scopes,s0,variables}')))`;
+  const { rows } = await sql<TaskRow>`
+    SELECT t.task_id, t.county_id, t.case_id, t.element_id, t.name, t.process_id, t.case_number,
+      t.petitioner_name, t.stage, t.status, t.assignee_id, t.unit_id, t.due_at, t.warn_at, t.form_ref,
+      t.created_at, t.completed_at, t.completed_by, c.deployment_id, ${state} AS state
+    FROM tasks t JOIN cases c ON c.county_id = t.county_id AND c.case_id = t.case_id
+    WHERE t.county_id IN (${sql.join(counties)}) AND t.task_id = ${taskId}`.execute(ctx.store.db);
+  const row = rows[0];
   if (row === undefined) throw apiError('API_ERR_TASK_NOT_FOUND');
   return row;
 }
@@ -241,7 +216,9 @@ async function provisionalTaskIds(
   countyId: string,
   items: readonly { readonly taskId: string; readonly dueAt: Date | null }[],
 ): Promise<ReadonlySet<string>> {
-  const late = items.filter((i) => i.dueAt !== null && i.dueAt.getTime() >= PROVISIONAL_AFTER).map((i) => i.taskId);
+  const late = items
+    .filter((i) => i.dueAt !== null && i.dueAt.getTime() >= PROVISIONAL_AFTER)
+    .map((i) => i.taskId);
   if (late.length === 0) return new Set();
   const rows = await ctx.store.db
     .selectFrom('tasks as t')
@@ -516,7 +493,8 @@ export const taskRoutes =
                     formRef: nullableString,
                     provisional: {
                       type: 'boolean',
-                      description: 'true when the due date rests on a provisional holiday schedule (absent otherwise)',
+                      description:
+                        'true when the due date rests on a provisional holiday schedule (absent otherwise)',
                     },
                     candidateGroups: { type: 'array', items: { type: 'string' } },
                     hasDraft: { type: 'boolean' },
@@ -654,8 +632,7 @@ export const taskRoutes =
         },
         async (req) => {
           const p = principalOf(req);
-          const key = req.headers['idempotency-key'];
-          if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw apiError('API_ERR_BAD_IDEMPOTENCY_KEY');
+          const key = idempotencyKeyOf(req);
           const t = await loadTask(ctx, p, req.params.id, false);
           requireCounty(p, t.county_id, STAFF_ROLES, 'API_ERR_TASK_NOT_FOUND');
           const b = req.body ?? {};
@@ -732,24 +709,12 @@ export const taskRoutes =
                 return { type: 'urge', taskId: id, ...base };
             }
           })();
-          const outcome = await runCommand(ctx, action, () =>
-            ctx.runtime.execute({
-              countyId: t.county_id,
-              caseId: t.case_id,
-              command,
-              ...(key === undefined ? {} : { idempotencyKey: key }),
-            }),
-          );
-          return {
-            caseId: outcome.caseId,
-            caseNumber: outcome.caseNumber,
-            version: outcome.version,
-            status: outcome.status,
-            stage: outcome.stage,
-            replayed: outcome.replayed,
-            tasksCreated: outcome.tasksCreated,
-            tasksClosed: outcome.tasksClosed,
-          };
+          return executeOnCase(ctx, action, {
+            countyId: t.county_id,
+            caseId: t.case_id,
+            command,
+            ...(key === undefined ? {} : { idempotencyKey: key }),
+          });
         },
       );
     }

@@ -90,12 +90,14 @@ describe('users, memberships, sessions', () => {
       countyId: 'huian',
       kind: 'session',
     });
-    expect((await store.sessions.findActive('a'.repeat(32)))?.user.username).toBe('zhangsan');
+    const found = await store.sessions.lookup('a'.repeat(32));
+    expect(found.status === 'active' ? found.user.username : found.status).toBe('zhangsan');
     const d = await store.users.disable(u.user_id);
     expect(d.disabled).toBe(true);
-    expect(await store.sessions.findActive('a'.repeat(32))).toBeUndefined();
+    // disabling revokes the sessions
+    expect(await store.sessions.lookup('a'.repeat(32))).toEqual({ status: 'revoked' });
     await store.users.enable(u.user_id);
-    expect(await store.sessions.findActive('a'.repeat(32))).toBeUndefined();
+    expect(await store.sessions.lookup('a'.repeat(32))).toEqual({ status: 'revoked' });
   });
   it('given a taken username or unknown ids, then coded errors', async () => {
     await expect(
@@ -111,7 +113,7 @@ describe('users, memberships, sessions', () => {
       code: 'STORE_ERR_USER_NOT_FOUND',
     });
   });
-  it('expired and revoked tokens are not found', async () => {
+  it('expired, revoked and unknown tokens are told apart', async () => {
     const u = await store.users.create({ countyId: 'huian', username: 'wangwu', displayName: '王五' });
     await store.sessions.create({
       token: 'b'.repeat(32),
@@ -120,7 +122,8 @@ describe('users, memberships, sessions', () => {
       kind: 'api_token',
       expiresAt: new Date(Date.now() - 1000),
     });
-    expect(await store.sessions.findActive('b'.repeat(32))).toBeUndefined();
+    expect(await store.sessions.lookup('b'.repeat(32))).toEqual({ status: 'expired' });
+    expect(await store.sessions.lookup('z'.repeat(32))).toEqual({ status: 'unknown' });
     await store.sessions.create({
       token: 'c'.repeat(32),
       userId: u.user_id,
@@ -129,12 +132,55 @@ describe('users, memberships, sessions', () => {
       name: 'ci',
     });
     expect(await store.sessions.revoke('c'.repeat(32))).toBe(true);
-    expect(await store.sessions.findActive('c'.repeat(32))).toBeUndefined();
+    expect(await store.sessions.lookup('c'.repeat(32))).toEqual({ status: 'revoked' });
     await expect(
       store.sessions.create({ token: 'short', userId: u.user_id, countyId: 'huian', kind: 'session' }),
     ).rejects.toMatchObject({
       code: 'STORE_ERR_INVALID_INPUT',
     });
+  });
+  it('given an active session, then lookup returns its grants (a province grant with its counties) and writes last_used_at at most once a minute', async () => {
+    const u = await store.users.create({ countyId: 'fj', username: 'lookup1', displayName: '查' });
+    await store.memberships.grant({ countyId: 'fj', userId: u.user_id, role: PROVINCE_READER_ROLE });
+    await store.memberships.grant({ countyId: 'huian', userId: u.user_id, role: 'handler' });
+    await store.sessions.create({
+      token: 'l'.repeat(32),
+      userId: u.user_id,
+      countyId: 'fj',
+      kind: 'session',
+    });
+    const lastUsed = async () =>
+      (
+        await store.db
+          .selectFrom('sessions')
+          .select('last_used_at')
+          .where('user_id', '=', u.user_id)
+          .executeTakeFirstOrThrow()
+      ).last_used_at;
+    const t0 = new Date('2030-01-01T00:00:00.000Z');
+    const first = await store.sessions.lookup('l'.repeat(32), t0);
+    expect(first.status).toBe('active');
+    if (first.status !== 'active') return;
+    expect(first.user).toMatchObject({ user_id: u.user_id, username: 'lookup1', disabled: false });
+    expect(first.user).not.toHaveProperty('password_hash');
+    expect(first.grants).toEqual([
+      {
+        countyId: 'fj',
+        unitId: null,
+        role: PROVINCE_READER_ROLE,
+        countyKind: 'province',
+        counties: ['huian', 'jinjiang'],
+      },
+      { countyId: 'huian', unitId: null, role: 'handler', countyKind: 'county', counties: [] },
+    ]);
+    expect(await lastUsed()).toEqual(t0);
+    // within the minute: nothing written
+    await store.sessions.lookup('l'.repeat(32), new Date(t0.getTime() + 30_000));
+    expect(await lastUsed()).toEqual(t0);
+    // a minute later: written once more
+    const t1 = new Date(t0.getTime() + 61_000);
+    await store.sessions.lookup('l'.repeat(32), t1);
+    expect(await lastUsed()).toEqual(t1);
   });
   it('grants roles per unit, refuses duplicates, and gives province readers read access to every county of the province', async () => {
     const staff = await store.users.create({ countyId: 'huian', username: 'reg1', displayName: '登记员甲' });
