@@ -47,9 +47,12 @@ export {
   getDeployment,
   loadForm,
   loadGraph,
+  storedBundleOf,
+  type CompiledBundle,
   type DeployInput,
   type DeployResult,
   type DeploymentBundle,
+  type StoredBundle,
 } from './deployments.js';
 export { calendarOfBundle, deploymentCalendar } from './deployment-calendar.js';
 export {

@@ -965,18 +965,19 @@ async function applyStep(
       }),
     );
   }
+  // the case row as this step leaves it (written below; remembered by the runtime after commit)
+  const next = {
+    version,
+    stage,
+    status,
+    ended_at: endedAt,
+    updated_at: now,
+    audit_seq: chain.head.seq,
+    audit_hash: chain.head.hash,
+  };
   const caseUpdate = trx
     .updateTable('cases')
-    .set({
-      state: json(state),
-      version,
-      stage,
-      status,
-      ended_at: endedAt,
-      updated_at: now,
-      audit_seq: chain.head.seq,
-      audit_hash: chain.head.hash,
-    })
+    .set({ ...next, state: json(state) })
     .where('county_id', '=', countyId)
     .where('case_id', '=', caseId)
     .where('version', '=', row.version)
@@ -996,21 +997,7 @@ async function applyStep(
       await t.executeQuery(main);
     });
   }
-  return {
-    outcome,
-    row: {
-      ...row,
-      state,
-      version,
-      stage,
-      status,
-      ended_at: endedAt,
-      updated_at: now,
-      audit_seq: chain.head.seq,
-      audit_hash: chain.head.hash,
-    },
-    tasks: outcome.tasksCreated,
-  };
+  return { outcome, row: { ...row, ...next, state }, tasks: outcome.tasksCreated };
 }
 
 /** What {@link applyStep} wrote: the outcome, the case row as it now is, the tasks it opened. */
