@@ -11,6 +11,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { Actor, Command, StartCommand, Variables } from '@shidian/engine';
+import type { CaseRow } from '@shidian/store';
 import { unitsIn, rolesIn, type Principal } from './access.js';
 import type { AppContext } from './context.js';
 import { apiError, toApiError } from './errors.js';
@@ -46,6 +47,8 @@ export interface CaseCommandRequest {
   readonly caseId?: string;
   readonly command: Exclude<Command, StartCommand>;
   readonly idempotencyKey?: string;
+  /** The case row the route has just read (the runtime then skips its own read; see the store's `CaseCommandInput`). */
+  readonly caseRow?: CaseRow;
 }
 
 /** The part of the store's `CommandRuntime` the server uses. */

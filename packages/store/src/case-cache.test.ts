@@ -135,6 +135,56 @@ describe('case cache', () => {
     expect(events.rows[0]?.n).toBe(after.audit_seq);
   });
 
+  it('given a case row read by the caller, then the command skips its read; given a stale or foreign row, then the read path decides', async () => {
+    const starter = new CommandRuntime(store.db);
+    const started = await start(starter);
+    const full = () =>
+      store.db
+        .selectFrom('cases')
+        .selectAll()
+        .where('case_id', '=', started.caseId)
+        .executeTakeFirstOrThrow();
+    const rt = new CommandRuntime(store.db, { caseCache: 0 });
+    const read = await full();
+    const out = await rt.execute({
+      countyId: 'huian',
+      caseId: started.caseId,
+      command: { type: 'complete', taskId: started.tasksCreated[0]!, actor: staff },
+      caseRow: read,
+    });
+    expect(out.version).toBe(2);
+    expect(rt.cacheStats()).toMatchObject({ hits: 1, stale: 0 });
+    // the same (now stale) row again, for the next task: the write is refused, the read path completes it
+    const next = out.tasksCreated[0]!;
+    const again = await rt.execute({
+      countyId: 'huian',
+      caseId: started.caseId,
+      command: { type: 'complete', taskId: next, actor: staff },
+      caseRow: read,
+    });
+    expect(again).toMatchObject({ version: 3, status: 'completed' });
+    expect(rt.cacheStats()).toMatchObject({ hits: 1, stale: 1 });
+    // a row claimed for another county is ignored (not even tried)
+    const other = await start(starter);
+    const foreign = {
+      ...(await store.db
+        .selectFrom('cases')
+        .selectAll()
+        .where('case_id', '=', other.caseId)
+        .executeTakeFirstOrThrow()),
+      county_id: 'jinjiang',
+    };
+    await rt.execute({
+      countyId: 'huian',
+      command: { type: 'complete', taskId: other.tasksCreated[0]!, actor: staff },
+      caseRow: foreign,
+    });
+    expect(rt.cacheStats()).toMatchObject({ hits: 1, stale: 1 });
+    expect((await caseRow(other.caseId)).version).toBe(2);
+    const audit = await verifyAudit(store.db, { countyId: 'huian', caseId: started.caseId });
+    expect(audit.ok).toBe(true);
+  });
+
   it('given the cache turned off, then commands give the same results', async () => {
     const rt = new CommandRuntime(store.db, { caseCache: 0 });
     const started = await start(rt);

@@ -87,6 +87,13 @@ export interface CaseCommandInput {
   readonly idempotencyKey?: string;
   /** Optimistic check: refuse with `STORE_ERR_STALE_VERSION` unless the case is at this version. */
   readonly expectedVersion?: number;
+  /**
+   * The case row as the caller has just read it (the server reads it with the task anyway): the
+   * command then skips its own read and runs like one on a remembered case — stepped on this row,
+   * written only if the case is still at its version, else re-read. A row of another county or
+   * case is ignored.
+   */
+  readonly caseRow?: CaseRow;
 }
 
 /** What a command did (stored as the first result of its idempotency key). */
@@ -291,7 +298,14 @@ export class CommandRuntime {
     // ONE statement (its own transaction) guarded by the version read. If the case moved on
     // meanwhile the whole statement fails (SD409, or a unique key taken by the concurrent
     // command) and nothing of it is written: re-read and re-step.
-    const cached = this.#cached(input);
+    const given = input.caseRow;
+    const cached =
+      given !== undefined &&
+      given.county_id === input.countyId &&
+      (input.caseId === undefined || given.case_id === input.caseId) &&
+      (input.expectedVersion === undefined || given.version === input.expectedVersion)
+        ? given
+        : this.#cached(input);
     if (cached !== undefined) {
       const fast = await this.#runCached(cached, input, requestHash);
       if (fast !== undefined) return fast;

@@ -34,7 +34,7 @@ import {
   timestamp,
   uuid,
 } from '../schemas.js';
-import { inboxPage } from '@shidian/store';
+import { inboxPage, type CaseRow } from '@shidian/store';
 import { createCalendar } from '@shidian/calendar';
 import { caseVariables, taskSummaries } from './cases.js';
 
@@ -183,20 +183,63 @@ interface TaskRow {
   completed_by: string | null;
   deployment_id: string;
   state: unknown;
+  /** The case row's other columns (`c_` + name): handed to the runtime with a move, see {@link caseRowOf}. */
+  c_number: string;
+  c_pilot_id: string;
+  c_process_id: string;
+  c_stage: string | null;
+  c_status: CaseRow['status'];
+  c_version: number;
+  c_audit_seq: number;
+  c_audit_hash: string;
+  c_title: string;
+  c_petitioner_name: string | null;
+  c_responsible_unit_id: string | null;
+  c_created_by: string | null;
+  c_created_at: Date;
+  c_updated_at: Date;
+  c_ended_at: Date | null;
 }
 
-async function loadTask(ctx: AppContext, p: Principal, taskId: string, full = true): Promise<TaskRow> {
+/** The case row read with a task, so the runtime need not read it again (it still checks the version). */
+function caseRowOf(t: TaskRow): CaseRow {
+  return {
+    county_id: t.county_id,
+    case_id: t.case_id,
+    number: t.c_number,
+    pilot_id: t.c_pilot_id,
+    deployment_id: t.deployment_id,
+    process_id: t.c_process_id,
+    stage: t.c_stage,
+    status: t.c_status,
+    state: t.state,
+    version: t.c_version,
+    audit_seq: t.c_audit_seq,
+    audit_hash: t.c_audit_hash,
+    title: t.c_title,
+    petitioner_name: t.c_petitioner_name,
+    responsible_unit_id: t.c_responsible_unit_id,
+    created_by: t.c_created_by,
+    created_at: t.c_created_at,
+    updated_at: t.c_updated_at,
+    ended_at: t.c_ended_at,
+  };
+}
+
+async function loadTask(ctx: AppContext, p: Principal, taskId: string): Promise<TaskRow> {
   const counties = readableCounties(p);
   if (counties.length === 0) throw apiError('API_ERR_TASK_NOT_FOUND');
-  // A plain SQL template (the hot path of every move): no query-builder work per request.
-  // Moves only need the case variables: avoid shipping and parsing the whole engine state.
-  const state = full
-    ? sql`c.state`
-    : sql`json_build_object('scopes', json_build_object('s0', json_build_object('variables', c.state #> '{scopes,s0,variables}')))`;
+  // A plain SQL template (the hot path of every move): no query-builder work per request. The
+  // whole case row comes along: a move hands it to the runtime, which then skips its own read.
   const { rows } = await sql<TaskRow>`
     SELECT t.task_id, t.county_id, t.case_id, t.element_id, t.name, t.process_id, t.case_number,
       t.petitioner_name, t.stage, t.status, t.assignee_id, t.unit_id, t.due_at, t.warn_at, t.form_ref,
-      t.created_at, t.completed_at, t.completed_by, c.deployment_id, ${state} AS state
+      t.created_at, t.completed_at, t.completed_by, c.deployment_id, c.state,
+      c.number AS c_number, c.pilot_id AS c_pilot_id, c.process_id AS c_process_id, c.stage AS c_stage,
+      c.status AS c_status, c.version AS c_version, c.audit_seq AS c_audit_seq,
+      c.audit_hash AS c_audit_hash, c.title AS c_title, c.petitioner_name AS c_petitioner_name,
+      c.responsible_unit_id AS c_responsible_unit_id, c.created_by AS c_created_by,
+      c.created_at AS c_created_at, c.updated_at AS c_updated_at, c.ended_at AS c_ended_at
     FROM tasks t JOIN cases c ON c.county_id = t.county_id AND c.case_id = t.case_id
     WHERE t.county_id IN (${sql.join(counties)}) AND t.task_id = ${taskId}`.execute(ctx.store.db);
   const row = rows[0];
@@ -633,7 +676,7 @@ export const taskRoutes =
         async (req) => {
           const p = principalOf(req);
           const key = idempotencyKeyOf(req);
-          const t = await loadTask(ctx, p, req.params.id, false);
+          const t = await loadTask(ctx, p, req.params.id);
           requireCounty(p, t.county_id, STAFF_ROLES, 'API_ERR_TASK_NOT_FOUND');
           const b = req.body ?? {};
           const actor = actorFor(p, t.county_id);
@@ -713,6 +756,7 @@ export const taskRoutes =
             countyId: t.county_id,
             caseId: t.case_id,
             command,
+            caseRow: caseRowOf(t),
             ...(key === undefined ? {} : { idempotencyKey: key }),
           });
         },
