@@ -14,7 +14,7 @@
  * ```
  */
 import type { Kysely } from 'kysely';
-import { deploy, type Database } from '@shidian/store';
+import { deploy, syncStartTimers, type Database } from '@shidian/store';
 import { bundleFromFiles, readPlatformFile, validateBundle, type Problem } from '@shidian/pilot';
 
 /** Input of {@link deployBundle}. */
@@ -96,5 +96,8 @@ export async function deployBundle(db: Kysely<Database>, input: DeployInput): Pr
     now: input.now,
     warnings: problems.length,
   });
+  // arm the new deployment's timer start events now rather than at the timer worker's next poll;
+  // the deploy itself has committed, so a failure here is left to that poll to retry
+  await syncStartTimers(db, input.now).catch(() => undefined);
   return { ok: true, deploymentId: r.deploymentId, version: r.version, created: r.created, problems };
 }

@@ -254,3 +254,29 @@ describe('GET /api/pilots and deployment files', () => {
     expect(res.json()).toMatchObject({ code: 'API_ERR_PILOT_NOT_FOUND' });
   });
 });
+
+describe('POST /api/pilots/{pilotId}/deployments with a timer start event', () => {
+  it('given a process that starts every hour, then its schedule is armed by the deploy itself (no timer worker runs here)', async () => {
+    const bpmn = files['processes/mini.bpmn']!.replace(
+      '<bpmn:userTask id="Task_Register"',
+      '<bpmn:startEvent id="Tick" name="每小时"><bpmn:timerEventDefinition><bpmn:timeCycle>R/PT1H</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:startEvent>' +
+        '<bpmn:sequenceFlow id="Flow_Tick" sourceRef="Tick" targetRef="Task_Register" />' +
+        '<bpmn:userTask id="Task_Register"',
+    );
+    const res = await deploy('huian.admin', {
+      files: {
+        ...files,
+        'processes/mini.bpmn': bpmn,
+        'pilot.yaml': files['pilot.yaml']!.replace('version: 1.0.0', 'version: 1.1.0'),
+      },
+    });
+    expect(res.statusCode).toBe(201);
+    const { deploymentId } = res.json() as { deploymentId: string };
+    const rows = await t.store.db
+      .selectFrom('start_timers' as never)
+      .select(['start_event_id' as never, 'status' as never])
+      .where('deployment_id' as never, '=', deploymentId as never)
+      .execute();
+    expect(rows).toEqual([{ start_event_id: 'Tick', status: 'active' }]);
+  });
+});
