@@ -110,7 +110,7 @@ export async function resolveSession(store: Store, token: string, now: Date): Pr
 
 /** Options of {@link SessionCache}. */
 export interface SessionCacheOptions {
-  /** How long a resolved session is reused, in ms (default 5000; 0 turns the cache off). */
+  /** How long a resolved session is reused, in ms (default 0: off, as `SHIDIAN_SESSION_CACHE_MS`). */
   readonly ttlMs?: number;
   /** Most sessions kept (default 10 000; the oldest entry goes first). */
   readonly maxEntries?: number;
@@ -144,7 +144,7 @@ export class SessionCache {
 
   constructor(store: Store, options: SessionCacheOptions = {}) {
     this.#store = store;
-    this.#ttlMs = options.ttlMs ?? 5000;
+    this.#ttlMs = options.ttlMs ?? 0;
     this.#max = options.maxEntries ?? 10_000;
   }
 

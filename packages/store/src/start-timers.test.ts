@@ -103,6 +103,14 @@ async function freshCounty(): Promise<string> {
   return countyId;
 }
 
+/** A new county whose pilot `patrol` is deployed at T0 with these start events, its schedules armed. */
+async function patrolCounty(timers: Record<string, string>): Promise<string> {
+  const c = await freshCounty();
+  await deploy(store.db, { countyId: c, pilotId: 'patrol', now: T0, bundle: bundle(timers) });
+  await syncStartTimers(store.db, T0);
+  return c;
+}
+
 beforeAll(async () => {
   store = await createTestStore();
   await seedCounties(store, ['huian']);
@@ -217,14 +225,7 @@ describe('timer start events', () => {
 
   it('given R/PT1H and five and a half hours with no worker running, when a new process starts its worker, then the missed occurrence starts ONE case and the schedule resumes on its grid', async () => {
     now = T0;
-    const c = await freshCounty();
-    await deploy(store.db, {
-      countyId: c,
-      pilotId: 'patrol',
-      now: T0,
-      bundle: bundle({ hourly: cycle('R/PT1H') }),
-    });
-    await syncStartTimers(store.db, T0);
+    const c = await patrolCounty({ hourly: cycle('R/PT1H') });
     // the "new process": a PGlite reopened from the data directory image, or a second pool on PostgreSQL
     const url = testDatabaseUrl();
     const second =
@@ -350,14 +351,7 @@ describe('timer start events', () => {
 
   it('given a claimed occurrence whose worker died, then nobody else starts it before the lease ends, and after it exactly one case exists', async () => {
     now = T0;
-    const c = await freshCounty();
-    await deploy(store.db, {
-      countyId: c,
-      pilotId: 'patrol',
-      now: T0,
-      bundle: bundle({ tick: cycle('R/PT1H') }),
-    });
-    await syncStartTimers(store.db, T0);
+    const c = await patrolCounty({ tick: cycle('R/PT1H') });
     now = new Date(T0.getTime() + H);
     // the dying worker's claim (what fireDueStartTimer's first statement does), then nothing
     await sql`UPDATE start_timers SET available_at = ${new Date(now.getTime() + 60_000)} WHERE county_id = ${c}`.execute(
