@@ -19,13 +19,21 @@ import {
   type TaskView,
   type Variables,
 } from '@shidian/engine';
-import { sql, type Compilable, type Kysely, type Transaction } from 'kysely';
+import type { CompiledQuery, Kysely, Transaction } from 'kysely';
+import {
+  AUDIT_COLUMNS,
+  insertSql,
+  Params,
+  preparedStatement,
+  readCaseSql,
+  statement,
+  TASK_COLUMNS,
+} from './hot-sql.js';
 import { auditRows, type AuditInput } from './audit.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
 import type { CalendarPolicy } from '@shidian/calendar';
 import { deploymentCalendar } from './deployment-calendar.js';
 import { loadGraph } from './deployments.js';
-import { prepared } from './prepared.js';
 import { isUniqueViolation, isVersionConflict, StoreError } from './errors.js';
 import { isUuid } from './repositories/users.js';
 import { json, type CaseRow, type CaseStatus, type Database } from './schema.js';
@@ -354,32 +362,15 @@ export class CommandRuntime {
     // One round trip: find the case (through its task), lock it (unless the version is checked
     // at write time), read the idempotency key's first result and the task's status as of the
     // start of the statement (before any lock wait).
-    let q = db
-      .selectFrom('cases as c')
-      .leftJoin('idempotency_keys as k', (j) =>
-        j.onRef('k.county_id', '=', 'c.county_id').on('k.key', '=', key ?? ''),
+    const rp = new Params();
+    const readText = readCaseSql(rp, countyId, caseId, taskId, key ?? '', lock);
+    const [found] = (
+      await db.executeQuery(
+        preparedStatement<
+          CaseRow & { idem_hash: string | null; idem_result: unknown; task_status: string | null }
+        >(readText, rp),
       )
-      .selectAll('c')
-      .select(['k.request_hash as idem_hash', 'k.result as idem_result'])
-      .where('c.county_id', '=', countyId);
-    if (caseId !== undefined) q = q.where('c.case_id', '=', caseId);
-    let withTask = q.select(sql<string | null>`NULL::text`.as('task_status'));
-    if (taskId !== undefined) {
-      const task = db
-        .selectFrom('tasks as t')
-        .where('t.county_id', '=', countyId)
-        .where('t.task_id', '=', taskId);
-      withTask = q
-        .where('c.case_id', '=', task.select('t.case_id'))
-        .select(task.select('t.status').as('task_status'));
-    }
-    const read =
-      lock === 'version'
-        ? withTask.compile()
-        : lock === 'nowait'
-          ? withTask.forUpdate('c').noWait().compile()
-          : withTask.forUpdate('c').compile();
-    const [found] = (await db.executeQuery(prepared(read))).rows;
+    ).rows;
     if (found === undefined) {
       throw taskId !== undefined
         ? new StoreError('STORE_ERR_TASK_NOT_FOUND', { countyId, taskId })
@@ -790,108 +781,94 @@ async function applyStep(
 
   // Rare changes that may touch the same rows as the batch below run first, on their own:
   // tasks changed in this step (assignee, due date, candidates) …
-  const before: Compilable[] = [];
+  const before: CompiledQuery[] = [];
   for (const v of updated.values()) {
+    const p = new Params();
     before.push(
-      trx
-        .updateTable('tasks')
-        .set({
-          assignee_id: v.assignee ?? null,
-          due_at: v.due ?? null,
-          warn_at: warnOf(v),
-          budget_id: v.budget ?? null,
-          unit_id: unitOf(v),
-        })
-        .where('county_id', '=', countyId)
-        .where('task_id', '=', v.id),
+      statement(
+        `UPDATE tasks SET assignee_id = ${p.add(v.assignee ?? null)}, due_at = ${p.add(v.due ?? null)}, ` +
+          `warn_at = ${p.add(warnOf(v))}, budget_id = ${p.add(v.budget ?? null)}, unit_id = ${p.add(unitOf(v))} ` +
+          `WHERE county_id = ${p.add(countyId)} AND task_id = ${p.add(v.id)}`,
+        p,
+      ),
     );
   }
   if (updated.size > 0) {
+    const p = new Params();
     before.push(
-      trx
-        .deleteFrom('task_candidates')
-        .where('county_id', '=', countyId)
-        .where('task_id', 'in', [...updated.keys()]),
+      statement(
+        `DELETE FROM task_candidates WHERE county_id = ${p.add(countyId)} AND task_id IN (${p.list([...updated.keys()])})`,
+        p,
+      ),
     );
   }
   // … deadlines moved (pause, extension) …
   for (const [budgetId, b] of budgets) {
+    const p = new Params();
     before.push(
-      trx
-        .updateTable('tasks')
-        .set({ due_at: b.due, warn_at: b.warnAt ?? null })
-        .where('county_id', '=', countyId)
-        .where('case_id', '=', caseId)
-        .where('budget_id', '=', budgetId)
-        .where('status', '=', 'open'),
+      statement(
+        `UPDATE tasks SET due_at = ${p.add(b.due)}, warn_at = ${p.add(b.warnAt ?? null)} ` +
+          `WHERE county_id = ${p.add(countyId)} AND case_id = ${p.add(caseId)} AND budget_id = ${p.add(budgetId)} ` +
+          `AND status = 'open'`,
+        p,
+      ),
     );
   }
   // … and, when timers are scheduled, the pending ones they replace (the engine keeps a timer's
   // id when its deadline moves), so the new rows never meet the old ones in one statement.
   const cancelIds = [...cancelledTimers, ...scheduled.keys()];
-  const cancelTimers = trx
-    .updateTable('timers')
-    .set({ cancelled_at: now })
-    .where('county_id', '=', countyId)
-    .where('case_id', '=', caseId)
-    .where('engine_timer_id', 'in', cancelIds)
-    // literally `NOT fired` (a bound `fired = $n` would keep a prepared statement's generic plan
-    // from proving the predicate of the partial index `timers_pending_engine`: it then scanned
-    // every timer of the county)
-    .where(sql<boolean>`NOT fired`)
-    .where('cancelled_at', 'is', null);
-  if (scheduled.size > 0) before.push(cancelTimers);
+  // literally `NOT fired` (a bound `fired = $n` would keep a prepared statement's generic plan
+  // from proving the predicate of the partial index `timers_pending_engine`: it then scanned
+  // every timer of the county)
+  const cancelTimers = (p: Params): string =>
+    `UPDATE timers SET cancelled_at = ${p.add(now)} WHERE county_id = ${p.add(countyId)} ` +
+    `AND case_id = ${p.add(caseId)} AND engine_timer_id IN (${p.list(cancelIds)}) ` +
+    `AND NOT fired AND cancelled_at IS NULL`;
+  if (scheduled.size > 0) {
+    const p = new Params();
+    before.push(statement(cancelTimers(p), p));
+  }
 
   // Everything else goes in ONE statement: independent data-modifying CTEs on distinct rows.
-  const writes: Compilable[] = [];
-  if (scheduled.size === 0 && cancelIds.length > 0) writes.push(cancelTimers);
+  const p = new Params();
+  const writes: string[] = [];
+  if (scheduled.size === 0 && cancelIds.length > 0) writes.push(cancelTimers(p));
   if (created.size > 0) {
-    writes.push(
-      trx.insertInto('tasks').values(
-        [...created.values()].map((v) => {
-          const c = closed.get(v.id);
-          return {
-            county_id: countyId,
-            task_id: v.id,
-            case_id: caseId,
-            element_id: v.node,
-            name: v.name ?? '',
-            process_id: row.process_id,
-            case_number: row.number,
-            petitioner_name: row.petitioner_name,
-            stage: v.stage ?? null,
-            status: c?.status ?? 'open',
-            assignee_id: v.assignee ?? null,
-            unit_id: unitOf(v),
-            due_at: v.due ?? null,
-            warn_at: warnOf(v),
-            budget_id: v.budget ?? null,
-            form_ref: v.form?.ref ?? null,
-            created_at: v.createdAt,
-            completed_at: c === undefined ? null : now,
-            completed_by: c?.by ?? null,
-          };
-        }),
-      ),
-    );
+    const rows: unknown[][] = [];
+    for (const v of created.values()) {
+      const c = closed.get(v.id);
+      rows.push([
+        countyId,
+        v.id,
+        caseId,
+        v.node,
+        v.name ?? '',
+        row.process_id,
+        row.number,
+        row.petitioner_name,
+        v.stage ?? null,
+        c?.status ?? 'open',
+        v.assignee ?? null,
+        unitOf(v),
+        v.due ?? null,
+        warnOf(v),
+        v.budget ?? null,
+        v.form?.ref ?? null,
+        v.createdAt,
+        c === undefined ? null : now,
+        c?.by ?? null,
+      ]);
+    }
+    writes.push(insertSql(p, 'tasks', TASK_COLUMNS, rows));
   }
-  const candidates = [...created.values(), ...updated.values()]
-    .filter((v) => !closed.has(v.id))
-    .flatMap((v) => [
-      ...[...new Set(v.candidateUsers)].map((u) => ({
-        county_id: countyId,
-        task_id: v.id,
-        kind: 'user' as const,
-        value: u,
-      })),
-      ...[...new Set(v.candidateGroups)].map((g) => ({
-        county_id: countyId,
-        task_id: v.id,
-        kind: 'group' as const,
-        value: g,
-      })),
-    ]);
-  if (candidates.length > 0) writes.push(trx.insertInto('task_candidates').values(candidates));
+  const candidates: unknown[][] = [];
+  for (const v of [...created.values(), ...updated.values()]) {
+    if (closed.has(v.id)) continue;
+    for (const u of new Set(v.candidateUsers)) candidates.push([countyId, v.id, 'user', u]);
+    for (const g of new Set(v.candidateGroups)) candidates.push([countyId, v.id, 'group', g]);
+  }
+  if (candidates.length > 0)
+    writes.push(insertSql(p, 'task_candidates', ['county_id', 'task_id', 'kind', 'value'], candidates));
   // tasks closed in this step (that existed before it); their candidates are dropped: the join
   // table only serves inboxes of open tasks
   const closeGroups = new Map<string, { status: TaskClose['status']; by: string | null; ids: string[] }>();
@@ -908,44 +885,35 @@ async function applyStep(
     // the planner pick a partial inbox index led by `county_id` alone — every open task of the
     // county scanned — whenever the tables had no statistics yet, e.g. in a new database.)
     writes.push(
-      trx
-        .updateTable('tasks')
-        .set({ status: kind, completed_at: now, completed_by: by })
-        .where('county_id', '=', countyId)
-        .where('task_id', 'in', ids),
+      `UPDATE tasks SET status = ${p.add(kind)}, completed_at = ${p.add(now)}, completed_by = ${p.add(by)} ` +
+        `WHERE county_id = ${p.add(countyId)} AND task_id IN (${p.list(ids)})`,
     );
   }
   // (the candidates of updated tasks were deleted above)
   const closedIds = [...closed.keys()].filter((id) => !created.has(id) && !updated.has(id));
   if (closedIds.length > 0)
     writes.push(
-      trx.deleteFrom('task_candidates').where('county_id', '=', countyId).where('task_id', 'in', closedIds),
+      `DELETE FROM task_candidates WHERE county_id = ${p.add(countyId)} AND task_id IN (${p.list(closedIds)})`,
     );
   if (scheduled.size > 0) {
+    const rows: unknown[][] = [];
+    for (const [id, t] of scheduled) rows.push([countyId, caseId, id, t.node, t.purpose, t.due, t.due]);
     writes.push(
-      trx.insertInto('timers').values(
-        [...scheduled].map(([id, t]) => ({
-          county_id: countyId,
-          case_id: caseId,
-          engine_timer_id: id,
-          element_id: t.node,
-          kind: t.purpose,
-          due_at: t.due,
-          available_at: t.due,
-        })),
+      insertSql(
+        p,
+        'timers',
+        ['county_id', 'case_id', 'engine_timer_id', 'element_id', 'kind', 'due_at', 'available_at'],
+        rows,
       ),
     );
   }
   if (notices.length > 0) {
     writes.push(
-      trx.insertInto('notices').values(
-        notices.map((n) => ({
-          county_id: countyId,
-          case_id: caseId,
-          template_id: n.template,
-          element_id: n.node,
-          payload: json(n.variables),
-        })),
+      insertSql(
+        p,
+        'notices',
+        ['county_id', 'case_id', 'template_id', 'element_id', 'payload'],
+        notices.map((n) => [countyId, caseId, n.template, n.node, json(n.variables)]),
       ),
     );
   }
@@ -954,7 +922,15 @@ async function applyStep(
     { seq: row.audit_seq, hash: row.audit_hash },
     audit,
   );
-  if (chain.rows.length > 0) writes.push(trx.insertInto('audit_events').values(chain.rows));
+  if (chain.rows.length > 0)
+    writes.push(
+      insertSql(
+        p,
+        'audit_events',
+        AUDIT_COLUMNS,
+        chain.rows.map((r) => AUDIT_COLUMNS.map((c) => r[c])),
+      ),
+    );
   const version = row.version + 1;
   const outcome: CommandOutcome = {
     caseId,
@@ -970,13 +946,12 @@ async function applyStep(
   };
   if (idempotency !== undefined) {
     writes.push(
-      trx.insertInto('idempotency_keys').values({
-        county_id: countyId,
-        key: idempotency.key,
-        request_hash: idempotency.requestHash,
-        case_id: caseId,
-        result: json(outcome),
-      }),
+      insertSql(
+        p,
+        'idempotency_keys',
+        ['county_id', 'key', 'request_hash', 'case_id', 'result'],
+        [[countyId, idempotency.key, idempotency.requestHash, caseId, json(outcome)]],
+      ),
     );
   }
   // the case row as this step leaves it (written below; remembered by the runtime after commit)
@@ -989,25 +964,24 @@ async function applyStep(
     audit_seq: chain.head.seq,
     audit_hash: chain.head.hash,
   };
-  const caseUpdate = trx
-    .updateTable('cases')
-    .set({ ...next, state: json(state) })
-    .where('county_id', '=', countyId)
-    .where('case_id', '=', caseId)
-    .where('version', '=', row.version)
-    .returning('version');
+  const caseUpdate =
+    `UPDATE cases SET version = ${p.add(version)}, stage = ${p.add(stage)}, status = ${p.add(status)}, ` +
+    `ended_at = ${p.add(endedAt)}, updated_at = ${p.add(now)}, audit_seq = ${p.add(next.audit_seq)}, ` +
+    `audit_hash = ${p.add(next.audit_hash)}, state = ${p.add(json(state))} ` +
+    `WHERE county_id = ${p.add(countyId)} AND case_id = ${p.add(caseId)} AND version = ${p.add(row.version)} ` +
+    `RETURNING version`;
   // The version guard: unless the case row was updated, the statement raises SD409 and none of
   // its CTEs is written (the result of a data-modifying CTE is visible to the main query).
-  const statement = sql<{ version: number }>`WITH ${sql.join(
-    [...writes, caseUpdate].map((w, i) => sql`${sql.raw(i === writes.length ? 'wc' : `w${i}`)} AS (${w})`),
-  )} SELECT CASE WHEN count(*) = 1 THEN max(version) ELSE shidian_version_conflict() END AS version FROM wc`;
-  const main = prepared(statement.compile(trx));
+  let text = 'WITH ';
+  for (let i = 0; i < writes.length; i++) text += `w${i} AS (${writes[i]}), `;
+  text += `wc AS (${caseUpdate}) SELECT CASE WHEN count(*) = 1 THEN max(version) ELSE shidian_version_conflict() END AS version FROM wc`;
+  const main = preparedStatement<{ version: number }>(text, p);
   if (inTransaction || before.length === 0) {
-    for (const b of before) await trx.executeQuery(b.compile());
+    for (const b of before) await trx.executeQuery(b);
     await trx.executeQuery(main);
   } else {
     await trx.transaction().execute(async (t) => {
-      for (const b of before) await t.executeQuery(b.compile());
+      for (const b of before) await t.executeQuery(b);
       await t.executeQuery(main);
     });
   }
