@@ -17,8 +17,11 @@
  *    audit chain, one transaction) for `--seconds`, in two windows alternating with two windows of
  *    the same completions through the store's `CommandRuntime.execute` in the bench process (16
  *    workers, the server's runtime configuration): the ratio HTTP ÷ runtime says what the server adds,
- *    measured under the same load;
- * 4. **`GET /api/tasks` latency** (p50/p95/p99): 16 clients read their inbox (50 per page) for `--seconds`;
+ *    measured under the same load. Each window also records the CPU time of the server process, of the
+ *    database's backends and of the bench process (Linux `/proc`), and the transactions committed
+ *    (`pg_stat_database`): CPU and transactions per completion, HTTP against the runtime alone;
+ * 4. **`GET /api/tasks` latency** (p50/p95/p99): 16 clients read their inbox (50 per page) for `--seconds`,
+ *    with the server's and the backends' CPU and the transactions per request;
  * 5. the reference: `pgbench` TPC-B-like, scale 16, 16 clients, 2 threads, for `--seconds`, on a database
  *    of its own on the same server, in the same run.
  *
@@ -30,8 +33,9 @@ import { Agent, request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { openStore, type Store } from '@shidian/store';
+import { openStore, sql, type Store } from '@shidian/store';
 import { createRuntime, hashPassword } from '@shidian/server';
 import { result, type Bench, type BenchResult } from './report.js';
 
@@ -185,6 +189,55 @@ async function pgbench(url: string, clients: number, seconds: number): Promise<n
   return Number(m[1]);
 }
 
+/** utime + stime of a process in ms (from /proc; 0 when it cannot be read, e.g. not on Linux). */
+async function processCpuMs(pid: number): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // the fields after the command name (which may contain spaces) start after the last ')'
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+const CLOCK_TICKS = 100;
+
+/** CPU used so far by the server processes, the database's backends and this process; committed transactions. */
+interface Usage {
+  readonly server: number;
+  readonly backends: ReadonlyMap<number, number>;
+  readonly bench: number;
+  readonly xacts: number;
+}
+
+async function usage(store: Store, dbName: string, servers: readonly ChildProcess[]): Promise<Usage> {
+  const { rows } = await sql<{ pid: number; xacts: string }>`
+    SELECT a.pid, (SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = ${dbName})::text AS xacts
+      FROM pg_stat_activity a WHERE a.datname = ${dbName} AND a.pid <> pg_backend_pid()`.execute(store.db);
+  const backends = new Map<number, number>();
+  for (const r of rows) backends.set(r.pid, await processCpuMs(r.pid));
+  let server = 0;
+  for (const s of servers) if (s.pid !== undefined) server += await processCpuMs(s.pid);
+  const c = process.cpuUsage();
+  return { server, backends, bench: (c.user + c.system) / 1000, xacts: Number(rows[0]?.xacts ?? 0) };
+}
+
+/**
+ * CPU ms spent between two {@link usage} snapshots (a backend that connected in between counts whole;
+ * one that disconnected in between is lost: the pools keep theirs while busy).
+ */
+function spentBetween(
+  a: Usage,
+  b: Usage,
+): { server: number; postgres: number; bench: number; xacts: number } {
+  let postgres = 0;
+  for (const [pid, ms] of b.backends) postgres += ms - (a.backends.get(pid) ?? 0);
+  return { server: b.server - a.server, postgres, bench: b.bench - a.bench, xacts: b.xacts - a.xacts };
+}
+
+/** Lets idle backends flush their statistics (PostgreSQL ≥ 15 does so within a second of going idle). */
+const settle = () => new Promise((r) => setTimeout(r, 1200));
+
 const bench: Bench = async (args) => {
   const seconds = arg(args, 'seconds', 15);
   const clients = arg(args, 'clients', 16);
@@ -300,8 +353,14 @@ const bench: Bench = async (args) => {
     // 3. task completions: HTTP and runtime-only windows alternate (seconds/2 each, two of each)
     const done = { http: 0, runtime: 0 };
     const spent = { http: 0, runtime: 0 };
+    const cpu = {
+      http: { server: 0, postgres: 0, bench: 0, xacts: 0 },
+      runtime: { server: 0, postgres: 0, bench: 0, xacts: 0 },
+    };
     let failures = 0;
     for (const mode of ['http', 'runtime', 'http', 'runtime'] as const) {
+      await settle();
+      const before = await usage(store, dbName, servers);
       const t0 = performance.now();
       const deadline = t0 + (seconds * 1000) / 2;
       await Promise.all(
@@ -332,6 +391,9 @@ const bench: Bench = async (args) => {
         }),
       );
       spent[mode] += (performance.now() - t0) / 1000;
+      await settle();
+      const used = spentBetween(before, await usage(store, dbName, servers));
+      for (const k of ['server', 'postgres', 'bench', 'xacts'] as const) cpu[mode][k] += used[k];
     }
     const completeRate = done.http / spent.http;
     const runtimeRate = done.runtime / spent.runtime;
@@ -343,6 +405,8 @@ const bench: Bench = async (args) => {
 
     // 4. GET /api/tasks latency
     const latencies: number[] = [];
+    await settle();
+    const beforeReads = await usage(store, dbName, servers);
     const readDeadline = performance.now() + seconds * 1000;
     await Promise.all(
       tokens.map(async (token, c) => {
@@ -354,6 +418,8 @@ const bench: Bench = async (args) => {
         }
       }),
     );
+    await settle();
+    const reads = spentBetween(beforeReads, await usage(store, dbName, servers));
     latencies.sort((a, b) => a - b);
     await stopServers(servers);
     servers = [];
@@ -378,10 +444,49 @@ const bench: Bench = async (args) => {
       ),
       result(`task completions through the runtime alone vs pgbench TPC-B tps`, 'ops/s', runtimeRate, tps),
       result(`case registrations via HTTP (${clients} clients)`, 'ops/s', createRate, null),
+      // CPU per completion (Linux /proc; clock ticks of 10 ms, summed over each kind's windows) and
+      // transactions committed per completion (every autocommit statement is one): HTTP ÷ runtime
+      result(
+        'CPU per completion, server process (HTTP) vs the bench process (runtime alone)',
+        'ms/op',
+        cpu.http.server / done.http,
+        cpu.runtime.bench / done.runtime,
+      ),
+      result(
+        'CPU per completion, PostgreSQL backends: HTTP vs runtime alone',
+        'ms/op',
+        cpu.http.postgres / done.http,
+        cpu.runtime.postgres / done.runtime,
+      ),
+      result('CPU per completion, bench process (HTTP clients)', 'ms/op', cpu.http.bench / done.http, null),
+      result(
+        'database transactions per completion: HTTP vs runtime alone',
+        'xact/op',
+        cpu.http.xacts / done.http,
+        cpu.runtime.xacts / done.runtime,
+      ),
       result(`GET /api/tasks p50 (${clients} clients, 50 per page)`, 'ms', percentile(latencies, 50), null),
       result(`GET /api/tasks p95`, 'ms', percentile(latencies, 95), null),
       result(`GET /api/tasks p99`, 'ms', percentile(latencies, 99), null),
       result(`GET /api/tasks throughput`, 'req/s', latencies.length / seconds, null),
+      result(
+        'GET /api/tasks CPU per request, server process',
+        'ms/op',
+        reads.server / latencies.length,
+        null,
+      ),
+      result(
+        'GET /api/tasks CPU per request, PostgreSQL backends',
+        'ms/op',
+        reads.postgres / latencies.length,
+        null,
+      ),
+      result(
+        'GET /api/tasks database transactions per request',
+        'xact/op',
+        reads.xacts / latencies.length,
+        null,
+      ),
     ];
     return { bench: 'api', results };
   } finally {

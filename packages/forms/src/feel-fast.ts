@@ -61,12 +61,60 @@ function kids(n: Node): Node[] {
   return out;
 }
 
+/** The names the helpers of an emitted expression are called by (see {@link FEEL_HELPERS}). */
+export const FEEL_HELPER_NAMES = [
+  'shapeOk',
+  'get',
+  'norm',
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+  'or',
+  'and',
+  'not',
+  'count',
+] as const;
+
 /**
- * Compiles `source` (already checked by `compileExpr`) to the fast path: generated JavaScript (with
- * `new Function`; literals are embedded only through `JSON.stringify`). `undefined` when the source
- * uses anything outside the subset. `reads`: the top-level names it reads.
+ * An expression of the subset as JavaScript statements, for embedding in generated code: `lines`
+ * compute the value into `result` (a `const` declared by them) and run `fallback` (a statement, e.g.
+ * `return FALLBACK;`) wherever the fast path does not answer, including when the value itself is not
+ * plain. The code reads the names `item`, `index`, `doc`, `extra`, `vetted` from its scope (as given
+ * in `scope`), the helpers by {@link FEEL_HELPER_NAMES}, and `hasOwn`; `prefix` makes its own locals
+ * unique. `undefined` when the source uses anything outside the subset.
  */
-export function compileFastFeel(source: string, reads: readonly string[]): FastFeel | undefined {
+export interface EmittedFeel {
+  readonly lines: readonly string[];
+  readonly result: string;
+}
+
+/** Names an emitted expression reads its context from. */
+export interface FeelScope {
+  readonly item: string;
+  readonly index: string;
+  readonly doc: string;
+  readonly extra: string;
+  readonly vetted: string;
+  /**
+   * When given: the only names `extra` can hold. Other names are then read from `doc` directly
+   * (`doc[k]`, for keys no prototype provides), which equals the own-key look-up for plain objects.
+   */
+  readonly extraNames?: readonly string[];
+}
+
+const FN_SCOPE: FeelScope = { item: 'item', index: 'index', doc: 'doc', extra: 'extra', vetted: 'vetted' };
+
+/** See {@link EmittedFeel}. */
+export function emitFastFeel(
+  source: string,
+  reads: readonly string[],
+  scope: FeelScope,
+  prefix: string,
+  fallback: string,
+): EmittedFeel | undefined {
   let tree: { topNode: Node };
   try {
     tree = parseExpression(source, {}, undefined) as unknown as { topNode: Node };
@@ -75,6 +123,8 @@ export function compileFastFeel(source: string, reads: readonly string[]): FastF
   }
   const text = (n: Node): string => source.slice(n.from, n.to);
   const vars = new Map<string, string>();
+  const pathLocals = new Map<string, string>();
+  const pathLines: string[] = [];
   const emit = (n: Node): string | undefined => {
     const cs = kids(n);
     switch (n.name) {
@@ -108,10 +158,18 @@ export function compileFastFeel(source: string, reads: readonly string[]): FastF
         const [first, ...rest] = path as [string, ...string[]];
         if (!reads.includes(first)) return undefined;
         let v = vars.get(first);
-        if (v === undefined) vars.set(first, (v = `v${vars.size}`));
+        if (v === undefined) vars.set(first, (v = `${prefix}v${vars.size}`));
         let code = v;
         for (const k of rest) code = `get(${code}, ${JSON.stringify(k)})`;
-        return `norm(${code})`;
+        // Each path is read once, into a local (the reads are pure and never throw).
+        const key = path.join('.');
+        let local = pathLocals.get(key);
+        if (local === undefined) {
+          local = `${prefix}p${pathLocals.size}`;
+          pathLocals.set(key, local);
+          pathLines.push(`const ${local} = norm(${code});`);
+        }
+        return local;
       }
       case 'Comparison': {
         if (cs.length !== 3 || cs[1]!.name !== 'CompareOp') return undefined;
@@ -119,6 +177,29 @@ export function compileFastFeel(source: string, reads: readonly string[]): FastF
         const b = emit(cs[2]!);
         const op = COMPARE[text(cs[1]!)];
         if (a === undefined || b === undefined || op === undefined) return undefined;
+        // A path compared with a string, boolean or number literal: `eq` / `ne` in place (the value
+        // of the same type compared, `null` unequal, anything else falls back).
+        const lit = (c: Node): string | undefined =>
+          c.name === 'StringLiteral'
+            ? 'string'
+            : c.name === 'BooleanLiteral'
+              ? 'boolean'
+              : c.name === 'NumericLiteral'
+                ? 'number'
+                : undefined;
+        const isPath = (c: Node): boolean => c.name === 'VariableName' || c.name === 'PathExpression';
+        if (op === 'eq' || op === 'ne') {
+          const [x, l, type] =
+            isPath(cs[0]!) && lit(cs[2]!) !== undefined
+              ? [a, b, lit(cs[2]!)!]
+              : isPath(cs[2]!) && lit(cs[0]!) !== undefined
+                ? [b, a, lit(cs[0]!)!]
+                : [undefined, undefined, undefined];
+          if (x !== undefined)
+            return op === 'eq'
+              ? `(typeof ${x} === '${type}' ? ${x} === ${l} : ${x} === null ? false : FALLBACK)`
+              : `(typeof ${x} === '${type}' ? ${x} !== ${l} : ${x} === null ? true : FALLBACK)`;
+        }
         return `${op}(${a}, ${b})`;
       }
       case 'Disjunction':
@@ -145,61 +226,85 @@ export function compileFastFeel(source: string, reads: readonly string[]): FastF
   };
   const body = emit(tree.topNode);
   if (body === undefined) return undefined;
-  const lines = ["'use strict';", 'return function feel(item, index, doc, extra, vetted) {'];
-  // Names that shadow a built-in function: feelin would call the value.
+  const { item, index, doc, extra, vetted, extraNames } = scope;
+  const direct = (name: string): boolean =>
+    extraNames !== undefined && !extraNames.includes(name) && !(name in Object.prototype);
+  const lookup = (name: string): string => {
+    const k = JSON.stringify(name);
+    return direct(name)
+      ? `${doc}[${k}]`
+      : `hasOwn(${doc}, ${k}) ? ${doc}[${k}] : hasOwn(${extra}, ${k}) ? ${extra}[${k}] : undefined`;
+  };
+  const lines: string[] = [];
+  // Names that shadow a built-in function: feelin would call the value. (`in` also sees inherited
+  // members: only more fallbacks.)
   for (const s of reads)
     if (s === 'count' || s === 'not')
       lines.push(
-        `  if (hasOwn(doc, ${JSON.stringify(s)}) || hasOwn(extra, ${JSON.stringify(s)})) return FALLBACK;`,
+        direct(s)
+          ? `if (${JSON.stringify(s)} in ${doc}) ${fallback}`
+          : `if (hasOwn(${doc}, ${JSON.stringify(s)}) || hasOwn(${extra}, ${JSON.stringify(s)})) ${fallback}`,
       );
   for (const [name, v] of vars) {
-    const k = JSON.stringify(name);
     lines.push(
       name === 'item'
-        ? `  const ${v} = item ?? null;`
+        ? `const ${v} = ${item} ?? null;`
         : name === 'index'
-          ? `  const ${v} = index ?? null;`
-          : `  const ${v} = hasOwn(doc, ${k}) ? doc[${k}] : hasOwn(extra, ${k}) ? extra[${k}] : undefined;`,
+          ? `const ${v} = ${index} ?? null;`
+          : `const ${v} = ${lookup(name)};`,
     );
   }
   // Every read name is in feelin's context: one whose value would change its parse falls back.
+  let x = 0;
   for (const name of reads) {
     let v = vars.get(name);
     if (v === undefined) {
-      const k = JSON.stringify(name);
-      v = `x${lines.length}`;
+      v = `${prefix}x${x++}`;
       lines.push(
         name === 'item'
-          ? `  const ${v} = item;`
+          ? `const ${v} = ${item};`
           : name === 'index'
-            ? `  const ${v} = undefined;`
-            : `  const ${v} = hasOwn(doc, ${k}) ? doc[${k}] : hasOwn(extra, ${k}) ? extra[${k}] : undefined;`,
+            ? `const ${v} = undefined;`
+            : `const ${v} = ${lookup(name)};`,
       );
     }
     lines.push(
-      `  if (vetted !== true && typeof ${v} === 'object' && ${v} !== null && !shapeOk(${v})) return FALLBACK;`,
+      `if (${vetted} !== true && typeof ${v} === 'object' && ${v} !== null && !shapeOk(${v})) ${fallback}`,
     );
   }
-  lines.push(`  const r = ${body};`, '  return Array.isArray(r) ? FALLBACK : r;', '};');
-  const factory = new Function(
-    'FALLBACK',
-    'hasOwn',
-    'shapeOk',
-    'get',
-    'norm',
-    'eq',
-    'ne',
-    'lt',
-    'le',
-    'gt',
-    'ge',
-    'or',
-    'and',
-    'not',
-    'count',
-    lines.join('\n'),
-  ) as (...a: unknown[]) => FastFeel;
-  return factory(FALLBACK, Object.hasOwn, shapeOk, get, norm, eq, ne, lt, le, gt, ge, or, and, not, count);
+  const result = `${prefix}r`;
+  lines.push(...pathLines);
+  lines.push(
+    `const ${result} = ${body};`,
+    `if (${result} === FALLBACK || Array.isArray(${result})) ${fallback}`,
+  );
+  return { lines, result };
+}
+
+/** The helpers of {@link FEEL_HELPER_NAMES}, in that order. */
+export function feelHelpers(): readonly unknown[] {
+  return [shapeOk, get, norm, eq, ne, lt, le, gt, ge, or, and, not, count];
+}
+
+/**
+ * Compiles `source` (already checked by `compileExpr`) to the fast path: generated JavaScript (with
+ * `new Function`; literals are embedded only through `JSON.stringify`). `undefined` when the source
+ * uses anything outside the subset. `reads`: the top-level names it reads.
+ */
+export function compileFastFeel(source: string, reads: readonly string[]): FastFeel | undefined {
+  const e = emitFastFeel(source, reads, FN_SCOPE, '', 'return FALLBACK;');
+  if (e === undefined) return undefined;
+  const lines = [
+    "'use strict';",
+    'return function feel(item, index, doc, extra, vetted) {',
+    ...e.lines,
+    `return ${e.result};`,
+    '};',
+  ];
+  const factory = new Function('FALLBACK', 'hasOwn', ...FEEL_HELPER_NAMES, lines.join('\n')) as (
+    ...a: unknown[]
+  ) => FastFeel;
+  return factory(FALLBACK, Object.hasOwn, ...feelHelpers());
 }
 
 const COMPARE: Readonly<Record<string, string>> = {

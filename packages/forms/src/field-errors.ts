@@ -76,6 +76,8 @@ const USCC_DETAIL: Record<UsccProblem, { zh: string; en: string }> = {
   checksum: { zh: '校验码不正确', en: 'the check character is wrong' },
 };
 
+const NO_MEMBER: unique symbol = Symbol('no member');
+
 /** Errors inside a branch of `anyOf` / `oneOf` (only the summary is reported). */
 const BRANCH = /\/(?:anyOf|oneOf)\/\d+\//;
 
@@ -85,6 +87,79 @@ export interface RawProblem {
   readonly code: FormErrorCode;
   /** Language-specific detail to append (optional). */
   readonly detail?: { readonly zh: string; readonly en: string };
+  /** `segments.join('.')`, when the producer has it already. */
+  readonly path?: string;
+  /** No segment holds a dot (`path` names `segments` one to one), when the producer knows. */
+  readonly plain?: boolean;
+}
+
+/** A data location: segments and their dotted path (shared: never modified). */
+interface Location {
+  readonly segments: readonly string[];
+  readonly path: string;
+  /** No segment holds a dot. */
+  readonly plain: boolean;
+}
+/**
+ * Locations of ajv instance paths seen (`/claims/0/decision`): splitting and joining them is most of
+ * the cost of converting an error. Short paths only (at most 256 characters), at most 4,096 kept.
+ */
+const locations = new Map<string, Location>();
+const ROOT: Location = { segments: [], path: '', plain: true };
+
+/**
+ * The instance paths last seen per schema path (ajv's schema paths are constants of its generated
+ * code, so they hash at once; an instance path is a new string each time, cheaper to compare with a
+ * few known ones than to hash).
+ */
+const recent = new Map<string, { ip: string; loc: Location }[]>();
+
+function locate(instancePath: string, schemaPath: string): Location {
+  if (instancePath === '') return ROOT;
+  let seen = recent.get(schemaPath);
+  if (seen !== undefined)
+    for (let i = 0; i < seen.length; i++) if (seen[i]!.ip === instancePath) return seen[i]!.loc;
+  const loc = parse(instancePath);
+  if (instancePath.length <= 256 && schemaPath.length <= 1024) {
+    if (seen === undefined) {
+      if (recent.size >= 4096) recent.clear();
+      recent.set(schemaPath, (seen = []));
+    }
+    seen.unshift({ ip: instancePath, loc });
+    if (seen.length > 8) seen.pop();
+  }
+  return loc;
+}
+
+function parse(instancePath: string): Location {
+  const hit = locations.get(instancePath);
+  if (hit !== undefined) return hit;
+  const segments = instancePath.includes('~')
+    ? instancePath
+        .slice(1)
+        .split('/')
+        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    : instancePath.slice(1).split('/');
+  const path = segments.join('.');
+  const loc: Location = { segments, path, plain: unambiguous(path, segments) };
+  if (instancePath.length <= 256) {
+    if (locations.size >= 4096) locations.clear();
+    locations.set(instancePath, loc);
+  }
+  return loc;
+}
+/** Whether a schema path is inside a branch of `anyOf` / `oneOf` (remembered per path, bounded). */
+const branches = new Map<string, boolean>();
+function inBranch(schemaPath: string): boolean {
+  let b = branches.get(schemaPath);
+  if (b === undefined) {
+    b = BRANCH.test(schemaPath);
+    if (schemaPath.length <= 1024) {
+      if (branches.size >= 4096) branches.clear();
+      branches.set(schemaPath, b);
+    }
+  }
+  return b;
 }
 
 /** Converts ajv errors to raw problems (drops noise: `if` wrappers and branches of `anyOf`/`oneOf`). */
@@ -98,16 +173,11 @@ export function fromAjv(
   // ajv's own message is shown only for a few codes (limits): only those are copied and localised.
   let messages: { at: number; error: ErrorObject }[] | undefined;
   for (const e of errors) {
-    if (e.keyword === 'if' || e.keyword === 'false schema' || BRANCH.test(e.schemaPath)) continue; // noise
-    const segments =
-      e.instancePath === ''
-        ? []
-        : e.instancePath.includes('~')
-          ? e.instancePath
-              .slice(1)
-              .split('/')
-              .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-          : e.instancePath.slice(1).split('/');
+    if (e.keyword === 'if' || e.keyword === 'false schema' || inBranch(e.schemaPath)) continue; // noise
+    const at = locate(e.instancePath, e.schemaPath);
+    let segments = at.segments;
+    let path = at.path;
+    let plain = at.plain;
     const params = e.params as Record<string, unknown>;
     let code: FormErrorCode = BY_KEYWORD[e.keyword] ?? 'FORM_ERR_INVALID_VALUE';
     // `oneOf`/`anyOf` of `const` branches is an option list (with titles): report it as one.
@@ -118,11 +188,20 @@ export function fromAjv(
     )
       code = 'FORM_ERR_ENUM';
     let detail: { zh: string; en: string } | undefined;
-    if (e.keyword === 'required' || e.keyword === 'dependentRequired')
-      segments.push(String(params.missingProperty));
-    else if (e.keyword === 'additionalProperties') segments.push(String(params.additionalProperty));
-    else if (e.keyword === 'unevaluatedProperties') segments.push(String(params.unevaluatedProperty));
-    else if (e.keyword === 'format') {
+    const member =
+      e.keyword === 'required' || e.keyword === 'dependentRequired'
+        ? params.missingProperty
+        : e.keyword === 'additionalProperties'
+          ? params.additionalProperty
+          : e.keyword === 'unevaluatedProperties'
+            ? params.unevaluatedProperty
+            : NO_MEMBER;
+    if (member !== NO_MEMBER) {
+      const m = String(member);
+      segments = [...segments, m];
+      plain &&= !m.includes('.');
+      path = path === '' && at.segments.length === 0 ? m : `${path}.${m}`;
+    } else if (e.keyword === 'format') {
       const fmt = String(params.format);
       code = BY_FORMAT[fmt] ?? 'FORM_ERR_FORMAT';
       const value = valueAt(data, segments);
@@ -136,7 +215,9 @@ export function fromAjv(
     }
     if (detail === undefined && KEEP_AJV_MESSAGE.has(code))
       (messages ??= []).push({ at: out.length, error: { ...e } });
-    out.push(detail === undefined ? { segments, code } : { segments, code, detail });
+    out.push(
+      detail === undefined ? { segments, code, path, plain } : { segments, code, detail, path, plain },
+    );
   }
   if (messages !== undefined) {
     if (lang === 'zh') localizeZh(messages.map((m) => m.error));
@@ -178,7 +259,7 @@ export function toFieldErrors(
 function fieldError(root: FieldNode, path: string, p: RawProblem, lang: Lang): FieldError {
   const detailText = p.detail === undefined ? undefined : lang === 'en' ? p.detail.en : p.detail.zh;
   let byPath: Map<string, { readonly detail: string | undefined; readonly error: FieldError }> | undefined;
-  if (unambiguous(path, p.segments)) {
+  if (p.plain ?? unambiguous(path, p.segments)) {
     let byLang = errorCache.get(root);
     if (byLang === undefined) errorCache.set(root, (byLang = { zh: new Map(), en: new Map() }));
     const byCode = byLang[lang];

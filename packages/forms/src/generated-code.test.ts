@@ -8,6 +8,7 @@ import { BAIL } from './merge-codegen.js';
 import { resolvePermissions, type FieldPermission } from './permissions.js';
 import { rulePlanOf } from './rule-plan.js';
 import { submissionPlan, useGeneratedCode } from './submission-plan.js';
+import type { RawProblem } from './field-errors.js';
 import { validateSubmission, type SubmissionResult } from './validate-submission.js';
 
 const HANDLING: readonly FieldPermission[] = [
@@ -79,6 +80,41 @@ describe('generated merge, required checks and rules', () => {
       ['claims', '1', 'route'],
     ]);
     expect(out?.computed).toEqual([{ segs: ['claimCount'], value: 2 }]);
+  });
+
+  it('given the handling step, then the one generated submission check answers the valid and the invalid fixture (no fallback)', async () => {
+    const form = await intakeForm();
+    const step = submissionPlan(form, resolvePermissions(form.root, form.fields, HANDLING));
+    const submit = step.generatedSubmit(false)!;
+    expect(submit).toBeDefined();
+    const previous = fixture('handling-previous.json');
+    const sent = fixture('handling-submitted.json');
+    const problems: RawProblem[] = [];
+    const data = submit.run(previous, sent, {}, true, problems, step.validator, undefined, 'zh');
+    expect(data).not.toBe(BAIL);
+    expect(problems).toEqual([]);
+    expect(data).toEqual(validateSubmission(form, HANDLING, previous, sent, { canSeeSensitive: true }).data);
+    const bad = structuredClone(sent) as { claims: Record<string, unknown>[] };
+    bad.claims[0]!.decision = '同意';
+    bad.claims[1]!.decision = '';
+    const out = submit.run(previous, bad, {}, true, problems, step.validator, undefined, 'zh');
+    expect(out).not.toBe(BAIL);
+    expect(problems.map((p) => [p.segments.join('.'), p.code])).toEqual([
+      ['claims.0.decision', 'FORM_ERR_ENUM'],
+      ['claims.1.decision', 'FORM_ERR_ENUM'],
+      ['claims.1.decision', 'FORM_ERR_REQUIRED'],
+    ]);
+    expect(submit.hidden.map((h) => h.segs.join('.'))).toEqual([
+      'headCount',
+      'representatives',
+      'claims.1.route',
+    ]);
+    const { generated, interpreted } = both(form, [
+      { permissions: HANDLING, previous, sent: bad, options: { canSeeSensitive: true } },
+      { permissions: [], previous: undefined, sent: fixture('intake-valid.json'), options: {} },
+      { permissions: [], previous: undefined, sent: fixture('intake-invalid.json'), options: { lang: 'en' } },
+    ]);
+    expect(generated).toEqual(interpreted);
   });
 
   it('given the masked view sent back with the decisions filled in, then the generated merge answers and keeps the real values', async () => {
@@ -287,5 +323,146 @@ describe('generated merge, required checks and rules', () => {
     expect(
       submissionPlan(form, resolvePermissions(form.root, form.fields, [])).plainValidator,
     ).toBeUndefined();
+  });
+
+  it('given rules of every kind (nested computes, read-only and required conditions, hidden kept values, two arrays deep) on random documents, then the one generated submission check gives exactly the interpreted results, and answers over a third of them itself', async () => {
+    const definition: FormDefinition = {
+      schema: {
+        type: 'object',
+        properties: {
+          mode: { type: 'string', enum: ['a', 'b'] },
+          locked: { type: 'boolean' },
+          note: { type: 'string', maxLength: 8, 'x-onHide': 'keep' },
+          total: { type: 'integer' },
+          approval: { type: 'string', minLength: 2 },
+          items: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                kind: { type: 'string' },
+                qty: { type: 'integer', minimum: 0 },
+                price: { type: 'number' },
+                code: { type: 'string', pattern: '^[A-Z]+$', 'x-onHide': 'keep' },
+                tags: {
+                  type: 'array',
+                  items: { type: 'object', properties: { v: { type: 'string' }, w: { type: 'string' } } },
+                },
+              },
+              required: ['kind'],
+            },
+          },
+        },
+        required: ['mode'],
+      },
+      rules: [
+        { field: 'note', visible: 'mode = "a"' },
+        { field: 'total', compute: 'count(items)' },
+        { field: 'approval', readonly: 'locked = true', required: 'mode = "b"' },
+        { field: 'items.*.code', visible: 'item.kind != "x"', readonly: 'locked', required: 'item.qty > 2' },
+        { field: 'items.*.price', compute: 'item.qty', readonly: 'item.kind = "fixed"' },
+        { field: 'items.*.tags.*.w', visible: 'item.v = "on"', required: 'item.v = "on"' },
+        { field: 'mode', readonly: 'role = "viewer"' },
+      ],
+    };
+    const form = await compileForm(definition);
+    const r = rng(31);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+    const scalar = (): unknown =>
+      pick([null, true, false, 0, 3, 7, -1, 1.5, '', 'a', 'b', 'x', 'ABC', 'abc', 'fixed', 'on']);
+    const doc = (): Record<string, unknown> => {
+      const d: Record<string, unknown> = {};
+      if (r() < 0.95) d.mode = r() < 0.9 ? pick(['a', 'b']) : pick(['c', null, 1]);
+      if (r() < 0.7) d.locked = r() < 0.95 ? r() < 0.5 : scalar();
+      if (r() < 0.6) d.note = pick(['hi', 'longer than eight', '', 3]);
+      if (r() < 0.4) d.total = scalar();
+      if (r() < 0.6) d.approval = pick(['ok', 'x', '', 5]);
+      if (r() < 0.9)
+        d.items =
+          r() < 0.03
+            ? scalar()
+            : Array.from({ length: Math.floor(r() * 4) }, () => {
+                if (r() < 0.03) return scalar();
+                const it: Record<string, unknown> = {
+                  kind: r() < 0.95 ? pick(['a', 'x', 'fixed']) : pick([3, null]),
+                };
+                if (r() < 0.7) it.qty = r() < 0.95 ? pick([0, 1, 3, 5, -2]) : pick(['many', null]);
+                if (r() < 0.5) it.price = pick([1, 2.5, 'free']);
+                if (r() < 0.6) it.code = pick(['AB', 'ab', '', 7]);
+                if (r() < 0.6)
+                  it.tags = Array.from({ length: Math.floor(r() * 3) }, () =>
+                    r() < 0.03
+                      ? scalar()
+                      : {
+                          v: r() < 0.95 ? pick(['on', 'off']) : 1,
+                          ...(r() < 0.6 ? { w: pick(['x', '']) } : {}),
+                        },
+                  );
+                if (r() < 0.05) it['odd key'] = 1;
+                return it;
+              });
+      if (r() < 0.05) d.count = 1; // shadows the built-in function: feelin decides
+      return d;
+    };
+    const perms: readonly (readonly FieldPermission[])[] = [
+      [],
+      [
+        { path: '*', mode: 'read' },
+        { path: 'items.*.qty', mode: 'edit' },
+        { path: 'approval', mode: 'edit' },
+        { path: 'note', mode: 'append' },
+      ],
+      [
+        { path: '*', mode: 'edit' },
+        { path: 'locked', mode: 'read' },
+        { path: 'items.*.tags', mode: 'required' },
+      ],
+    ];
+    const cases: Case[] = [];
+    for (let i = 0; i < 1500; i++) {
+      const previous = doc();
+      // Mostly the stored data sent back with editable changes (the common case), else new values.
+      const sent: Record<string, unknown> =
+        r() < 0.75 ? structuredClone(previous) : { ...structuredClone(previous), ...doc() };
+      if (r() < 0.3) sent.approval = pick(['ok', 'x', '']);
+      if (r() < 0.3 && Array.isArray(sent.items) && sent.items.length > 0) {
+        const it = sent.items[0] as unknown;
+        if (it !== null && typeof it === 'object' && !Array.isArray(it))
+          (it as Record<string, unknown>).qty = pick([1, 4]);
+      }
+      cases.push({
+        permissions: perms[i % perms.length]!,
+        previous: i % 7 === 0 ? undefined : previous,
+        sent,
+        options: { lang: i % 2 ? 'en' : 'zh', ...(i % 3 === 0 ? { role: pick(['viewer', 'clerk']) } : {}) },
+      });
+    }
+    // How often the one generated check answers (without falling back).
+    let answered = 0;
+    for (const c of cases) {
+      const step = submissionPlan(form, resolvePermissions(form.root, form.fields, c.permissions));
+      const submit = step.generatedSubmit(c.options?.canSeeSensitive !== true);
+      expect(submit).toBeDefined();
+      const role = c.options?.role;
+      const v =
+        c.previous === undefined && step.plainValidator !== undefined ? step.plainValidator : step.validator;
+      const out = submit!.run(
+        c.previous,
+        c.sent as object,
+        role === undefined ? {} : { role },
+        true,
+        [],
+        v,
+        undefined,
+        'zh',
+      );
+      if (out !== BAIL) answered++;
+    }
+    expect(answered).toBeGreaterThan(cases.length / 3);
+    const { generated, interpreted } = both(form, cases);
+    expect(generated).toEqual(interpreted);
+    const valid = generated.filter((x) => (x as SubmissionResult).valid).length;
+    expect(valid).toBeGreaterThan(50);
+    expect(generated.length - valid).toBeGreaterThan(50);
   });
 });

@@ -151,7 +151,8 @@ function unchanged(
   return false;
 }
 
-function deepEqual(a: unknown, b: unknown): boolean {
+/** Structural equality of JSON values (own enumerable keys, any order), as `deepEqual` of validate-submission.ts. */
+export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a)) {
@@ -189,10 +190,10 @@ const NONE: readonly unknown[] = Object.freeze([]);
 const lit = (s: string): string => JSON.stringify(s);
 
 /**
- * Generates the merge of a merge tree. `masked`: whether the submitter saw sensitive values masked
- * (a separate function for each, so the flag folds away).
+ * The functions of the merge of a merge tree (see {@link generateMerge}). `masked`: whether the
+ * submitter saw sensitive values masked (a separate function for each, so the flag folds away).
  */
-export function generateMerge(root: MergeNode, limits: DataLimits, masked: boolean): GeneratedMerge {
+export function emitMerge(root: MergeNode, limits: DataLimits, masked: boolean): MergeSource {
   const fns: string[] = [];
   const sensitives: (SensitiveKind | undefined)[] = [];
   let ids = 0;
@@ -211,11 +212,11 @@ export function generateMerge(root: MergeNode, limits: DataLimits, masked: boole
     const keep = `walk(st, s, ${depth}); return s;`;
     if (n.allEdit) {
       if (!masked || !n.sensitiveBelow) {
-        b.push(`if (s !== undefined) walk(st, s, ${depth}); return s;`);
+        b.push(`if (s !== undefined) ${check(n, depth)}(s); return s;`);
         fns.push(`function ${name}(${params}) {\n${b.join('\n')}\n}`);
         return name;
       }
-      b.push(`if (p === undefined) { if (s !== undefined) walk(st, s, ${depth}); return s; }`);
+      b.push(`if (p === undefined) { if (s !== undefined) ${check(n, depth)}(s); return s; }`);
     }
     b.push(
       n.editable && n.mode !== 'append'
@@ -268,12 +269,14 @@ export function generateMerge(root: MergeNode, limits: DataLimits, masked: boole
             ? `  sc = hasOwn(s, ${k}) ? s[${k}] : undefined; pc = hasOwn(q, ${k}) ? q[${k}] : undefined;`
             : `  sc = s[${k}]; pc = q[${k}];`,
           '  if (pc !== undefined) qk++;',
-          `  if (sc === undefined) { if (hasOwn(s, ${k})) throw GIVE_UP; v = ${fn}(pc, undefined${rest}); }`,
+          // A member present as `undefined` gives up. `in` (cached per object shape) equals the own-key
+          // test for keys no prototype provides; were one added to `Object.prototype`, it only gives up more.
+          `  if (sc === undefined) { if (${c.protoKey ? `hasOwn(s, ${k})` : `${k} in s`}) throw GIVE_UP; v = ${fn}(pc, undefined${rest}); }`,
         );
         if (!c.writableBelow && !c.allEdit && (!masked || !c.sensitiveBelow))
           // Read-only throughout, no masked value possible: equal, or give up (a write or an omission).
           b.push(
-            `  else if (pc !== undefined) { sk++; ${compare(c, depth + 1)}(pc, sc); v = pc; }`,
+            `  else if (pc !== undefined) { sk++; ${compareAt(c, depth + 1, 'pc', 'sc')} v = pc; }`,
             `  else { sk++; v = ${fn}(pc, sc${rest}); }`,
           );
         else if (!c.writableBelow && !c.allEdit)
@@ -345,6 +348,82 @@ export function generateMerge(root: MergeNode, limits: DataLimits, masked: boole
   };
 
   /**
+   * Emits the safety walk of a value kept as sent (`walk(st, s, depth)`) for the shape the field
+   * expects: the members of an object field are read by name and its other keys counted without
+   * allocating (an unexpected key takes the generic walk), the items of an array field checked in a
+   * loop. It passes exactly where `walk` passes (the same nodes counted, the same checks; gives up
+   * otherwise) and leaves the document vetted when every key met is a field key.
+   */
+  const check = (n: MergeNode, depth: number): string => {
+    const name = `w${ids++}`;
+    const b: string[] = [
+      `if (typeof s === 'string') { if (++st.n > ${maxNodes} || s.length > ${maxString}) throw GIVE_UP; return; }`,
+    ];
+    if (n.kind === 'object') {
+      const kids = n.children.map((c) => ({ c, k: lit(c.field.key), fn: check(c, depth + 1) }));
+      const known = n.children.map((c) => `case ${lit(c.field.key)}:`).join(' ');
+      b.push(
+        "if (s !== null && typeof s === 'object' && !Array.isArray(s)) {",
+        `  if (++st.n > ${maxNodes}) throw GIVE_UP;`,
+        depth >= limits.maxDepth ? '  throw GIVE_UP;' : '',
+        '  const pr = Object.getPrototypeOf(s);',
+        '  if (pr !== OBJECT_PROTO && pr !== null) throw GIVE_UP;',
+        '  let cnt = 0, v;',
+        ...kids.map(({ c, k, fn }) =>
+          c.protoKey
+            ? `  if (hasOwn(s, ${k})) { cnt++; v = s[${k}]; if (v === undefined) ++st.n; else ${fn}(v); }`
+            : `  v = s[${k}]; if (v !== undefined) { cnt++; ${fn}(v); } else if (${k} in s) { cnt++; ++st.n; }`,
+        ),
+        '  if (keyCount(s) !== cnt) {',
+        '    st.odd = true;',
+        '    const ks = Object.keys(s);',
+        '    for (let j = 0; j < ks.length; j++) {',
+        '      const k = ks[j];',
+        known === '' ? '' : `      switch (k) { ${known} continue; }`,
+        "      if (k === '__proto__' || k === 'constructor' || k === 'prototype') throw GIVE_UP;",
+        `      walk(st, s[k], ${depth + 1});`,
+        '    }',
+        '  }',
+        `  if (st.n > ${maxNodes}) throw GIVE_UP;`,
+        '  return;',
+        '}',
+      );
+    } else if (n.kind === 'array' && n.item !== undefined) {
+      const fn = check(n.item, depth + 1);
+      b.push(
+        'if (Array.isArray(s)) {',
+        `  if (++st.n > ${maxNodes}) throw GIVE_UP;`,
+        depth >= limits.maxDepth ? '  throw GIVE_UP;' : '',
+        `  for (let i = 0; i < s.length; i++) { const e = s[i]; if (e === undefined) ++st.n; else ${fn}(e); }`,
+        `  if (st.n > ${maxNodes}) throw GIVE_UP;`,
+        '  return;',
+        '}',
+      );
+    }
+    b.push(`walk(st, s, ${depth});`);
+    fns.push(`function ${name}(s) {\n${b.filter((l) => l !== '').join('\n')}\n}`);
+    return name;
+  };
+
+  /**
+   * A statement comparing submitted `s` with stored `p` as `compare(n, depth)(p, s)` does: inline for a
+   * value field (a string, number or boolean compared in place), a call for a container.
+   */
+  // The limits as literals (numbers only; anything else is read from the state at run time).
+  const maxNodes = typeof limits.maxNodes === 'number' ? `(${String(limits.maxNodes)})` : 'st.maxNodes';
+  const maxString =
+    typeof limits.maxStringLength === 'number' ? `(${String(limits.maxStringLength)})` : 'st.maxString';
+  const compareAt = (n: MergeNode, depth: number, p: string, s: string): string => {
+    if (n.kind === 'object' || (n.kind === 'array' && n.item !== undefined))
+      return `${compare(n, depth)}(${p}, ${s});`;
+    return (
+      `if (typeof ${s} === 'string') { if (++st.n > ${maxNodes} || ${s}.length > ${maxString} || ${s} !== ${p}) throw GIVE_UP; } ` +
+      `else if (typeof ${s} === 'number' || typeof ${s} === 'boolean') { if (++st.n > ${maxNodes} || ${s} !== ${p}) throw GIVE_UP; } ` +
+      `else if (!same(st, ${p}, ${s}, ${depth})) throw GIVE_UP;`
+    );
+  };
+
+  /**
    * Emits a comparison of a read-only subtree with the stored value that returns when `same` would be
    * true (counting and checking the same nodes) and gives up otherwise; known members are compared
    * directly, anything unforeseen goes through `same`.
@@ -357,7 +436,7 @@ export function generateMerge(root: MergeNode, limits: DataLimits, masked: boole
       const kids = n.children.map((c) => ({
         k: lit(c.field.key),
         protoKey: c.protoKey,
-        fn: compare(c, depth + 1),
+        fn: (a: string, b: string) => compareAt(c, depth + 1, a, b),
       }));
       b.push(
         "if (s !== null && typeof s === 'object' && !Array.isArray(s) && p !== null && typeof p === 'object' && !Array.isArray(p)) {",
@@ -371,20 +450,20 @@ export function generateMerge(root: MergeNode, limits: DataLimits, masked: boole
         // key counts below differ and `same` decides).
         ...kids.map(({ k, protoKey, fn }) =>
           protoKey
-            ? `  pv = hasOwn(p, ${k}); if (pv !== hasOwn(s, ${k})) throw GIVE_UP; if (pv) { cnt++; ${fn}(p[${k}], s[${k}]); }`
-            : `  pv = p[${k}]; sv = s[${k}]; if (pv !== undefined) { if (sv === undefined) throw GIVE_UP; cnt++; ${fn}(pv, sv); } else if (sv !== undefined) throw GIVE_UP;`,
+            ? `  pv = hasOwn(p, ${k}); if (pv !== hasOwn(s, ${k})) throw GIVE_UP; if (pv) { cnt++; pv = p[${k}]; sv = s[${k}]; ${fn('pv', 'sv')} }`
+            : `  pv = p[${k}]; sv = s[${k}]; if (pv !== undefined) { if (sv === undefined) throw GIVE_UP; cnt++; ${fn('pv', 'sv')} } else if (sv !== undefined) throw GIVE_UP;`,
         ),
         `  if (keyCount(p) !== cnt || keyCount(s) !== cnt) { st.n = mk; ${generic} }`,
         '  return;',
         '}',
       );
     } else if (n.kind === 'array' && n.item !== undefined) {
-      const fn = compare(n.item, depth + 1);
+      const each = compareAt(n.item, depth + 1, 'pi', 'si');
       b.push(
         'if (Array.isArray(s) && Array.isArray(p) && s.length === p.length) {',
         '  if (++st.n > st.maxNodes) throw GIVE_UP;',
         depth >= limits.maxDepth ? '  throw GIVE_UP;' : '',
-        `  for (let i = 0; i < s.length; i++) ${fn}(p[i], s[i]);`,
+        `  for (let i = 0; i < s.length; i++) { const pi = p[i], si = s[i]; ${each} }`,
         '  return;',
         '}',
       );
@@ -400,36 +479,48 @@ export function generateMerge(root: MergeNode, limits: DataLimits, masked: boole
 
   const rootFn = emit(root, 0, [], []);
   // Field keys feelin would not read as names make every document unvetted.
-  const allPlain = everyKey(root, isPlainKey);
-  const source = [
-    "'use strict';",
-    ...fns,
-    'return function merge(prev, sub, problems) {',
-    '  st.n = 0;',
-    `  st.odd = ${!allPlain};`,
-    '  st.problems = problems;',
-    `  try { return ${rootFn}(prev, sub); }`,
-    '  catch (e) { if (e === GIVE_UP) return BAIL; throw e; }',
-    '};',
-  ].join('\n');
-  const st = new State(limits.maxNodes, limits.maxDepth, limits.maxStringLength);
-  const factory = new Function(
-    'st',
-    'GIVE_UP',
-    'BAIL',
-    'walk',
-    'same',
-    'unchanged',
-    'extends_',
-    'hasOwn',
-    'EMPTY',
-    'NONE',
-    'OBJECT_PROTO',
-    'SENS',
-    'keyCount',
-    source,
-  ) as (...args: unknown[]) => GeneratedMerge['run'];
-  const run = factory(
+  return { fns, root: rootFn, sensitives, allPlain: everyKey(root, isPlainKey) };
+}
+
+/** The generated functions of a merge (see {@link emitMerge}). */
+export interface MergeSource {
+  /** Function declarations; they read the names of {@link MERGE_PARAMS} from their scope. */
+  readonly fns: readonly string[];
+  /** The name of the root's function, `(prev, sub) => merged` (throws `GIVE_UP` to give up). */
+  readonly root: string;
+  readonly sensitives: readonly (SensitiveKind | undefined)[];
+  /** Every field key is a plain name (else every document is unvetted). */
+  readonly allPlain: boolean;
+}
+
+/** The names the merge functions read from their scope, bound by {@link mergeArgs}. */
+export const MERGE_PARAMS = [
+  'st',
+  'GIVE_UP',
+  'BAIL',
+  'walk',
+  'same',
+  'unchanged',
+  'extends_',
+  'hasOwn',
+  'EMPTY',
+  'NONE',
+  'OBJECT_PROTO',
+  'SENS',
+  'keyCount',
+] as const;
+
+/** The state of one generated function (per overlay and masking). */
+export type MergeState = State;
+
+/** A new state under the limits. */
+export function mergeState(limits: DataLimits): MergeState {
+  return new State(limits.maxNodes, limits.maxDepth, limits.maxStringLength);
+}
+
+/** The values of {@link MERGE_PARAMS}, in that order. */
+export function mergeArgs(st: MergeState, src: MergeSource): unknown[] {
+  return [
     st,
     GIVE_UP,
     BAIL,
@@ -441,9 +532,31 @@ export function generateMerge(root: MergeNode, limits: DataLimits, masked: boole
     EMPTY,
     NONE,
     Object.prototype,
-    sensitives,
+    src.sensitives,
     keyCount,
-  );
+  ];
+}
+
+/**
+ * Generates the merge of a merge tree. `masked`: whether the submitter saw sensitive values masked
+ * (a separate function for each, so the flag folds away).
+ */
+export function generateMerge(root: MergeNode, limits: DataLimits, masked: boolean): GeneratedMerge {
+  const src = emitMerge(root, limits, masked);
+  const source = [
+    "'use strict';",
+    ...src.fns,
+    'return function merge(prev, sub, problems) {',
+    '  st.n = 0;',
+    `  st.odd = ${!src.allPlain};`,
+    '  st.problems = problems;',
+    `  try { return ${src.root}(prev, sub); }`,
+    '  catch (e) { if (e === GIVE_UP) return BAIL; throw e; }',
+    '};',
+  ].join('\n');
+  const st = mergeState(limits);
+  const factory = new Function(...MERGE_PARAMS, source) as (...args: unknown[]) => GeneratedMerge['run'];
+  const run = factory(...mergeArgs(st, src));
   return {
     run,
     get unvetted(): boolean {
@@ -477,8 +590,29 @@ export type GeneratedRequired = (data: Readonly<Record<string, unknown>>, proble
  * over the arrays on the way, the path of a problem built only when one is found.
  */
 export function generateRequired(paths: readonly (readonly MergeNode[])[]): GeneratedRequired {
+  const body = emitRequired(paths);
+  const source = ["'use strict';", 'return function required(data, problems) {', ...body, '};'].join('\n');
+  const factory = new Function('hasOwn', 'isObject', 'isEmpty', 'RQ', source) as (
+    ...a: unknown[]
+  ) => GeneratedRequired;
+  return factory(Object.hasOwn, isObject, isEmpty, []);
+}
+
+/** Whether a value is a non-array object (for the generated required checks). */
+export const isObject = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v);
+/** Whether a required value counts as missing. */
+export const isEmpty = (v: unknown): boolean =>
+  v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0);
+
+/**
+ * The statements of the required-mode checks: they read `data` and push to `problems`, with `hasOwn`,
+ * `isObject`, `isEmpty` and `RQ` (an array kept with the generated function: shared problems) in scope.
+ */
+export function emitRequired(paths: readonly (readonly MergeNode[])[]): string[] {
   const body: string[] = [];
-  for (const path of paths) {
+  for (let pi = 0; pi < paths.length; pi++) {
+    const path = paths[pi]!;
+    const stars = path.filter((n) => n.field.key === '*').length;
     const out: string[] = ['{', 'const v0 = data;'];
     const at: string[] = [];
     let close = 1;
@@ -497,7 +631,9 @@ export function generateRequired(paths: readonly (readonly MergeNode[])[]): Gene
       } else {
         const k = lit(key);
         at.push(k);
-        const read = `hasOwn(${cur}, ${k}) ? ${cur}[${k}] : undefined`;
+        // A direct read for keys no prototype provides (the document's objects are plain).
+        const read =
+          key in Object.prototype ? `hasOwn(${cur}, ${k}) ? ${cur}[${k}] : undefined` : `${cur}[${k}]`;
         if (last && i === 0) out.push(`const ${next} = isObject(${cur}) ? (${read}) : undefined;`);
         else {
           out.push(`if (isObject(${cur})) {`, `const ${next} = ${read};`);
@@ -508,21 +644,21 @@ export function generateRequired(paths: readonly (readonly MergeNode[])[]): Gene
           }
         }
       }
-      if (last)
+      if (last) {
+        const problem = `{ segments: [${at.join(', ')}], code: ${lit('FORM_ERR_REQUIRED' satisfies FormErrorCode)} }`;
+        // With one array on the way, the problem of each of the first 256 items is built once (with its
+        // dotted path) and shared: problems are never modified.
+        const j = path.findIndex((x) => x.field.key === '*');
         out.push(
-          `if (isEmpty(${next})) problems.push({ segments: [${at.join(', ')}], code: ${lit('FORM_ERR_REQUIRED' satisfies FormErrorCode)} });`,
+          stars !== 1
+            ? `if (isEmpty(${next})) problems.push(${problem});`
+            : `if (isEmpty(${next})) { let q = j${j} < 256 ? RQ${pi}[j${j}] : undefined; if (q === undefined) { q = ${problem}; q.path = q.segments.join('.'); q.plain = ${!path.some((x) => x.field.key.includes('.'))}; if (j${j} < 256) RQ${pi}[j${j}] = q; } problems.push(q); }`,
         );
+      }
     });
     out.push('}'.repeat(close));
+    if (stars === 1) body.push(`const RQ${pi} = RQ[${pi}] ??= [];`);
     body.push(...out);
   }
-  const source = ["'use strict';", 'return function required(data, problems) {', ...body, '};'].join('\n');
-  const factory = new Function('hasOwn', 'isObject', 'isEmpty', source) as (
-    ...a: unknown[]
-  ) => GeneratedRequired;
-  return factory(
-    Object.hasOwn,
-    (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v),
-    (v: unknown) => v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0),
-  );
+  return body;
 }

@@ -26,6 +26,7 @@ import {
   type GeneratedRequired,
 } from './merge-codegen.js';
 import { isWritable, type FieldMode, type PermissionPlan } from './permissions.js';
+import { generateSubmit, type GeneratedSubmit } from './submit-codegen.js';
 
 /** One field as the merge sees it under one overlay. */
 export interface MergeNode {
@@ -66,6 +67,12 @@ export interface SubmissionPlan {
    * values masked (`masked`) or not; `undefined` when generated code is off.
    */
   generatedMerge(masked: boolean): GeneratedMerge | undefined;
+  /**
+   * The whole submission check of this overlay as one generated function (merge, rules, values
+   * applied, step validator, required checks; see `submit-codegen.ts`) for a masked submitter or not;
+   * `undefined` when generated code is off or the rules cannot be generated.
+   */
+  generatedSubmit(masked: boolean): GeneratedSubmit | undefined;
   /**
    * For a step where everything is editable: the full validator compiled without `ownProperties`, for
    * submissions without previous data (see `plainValidator`).
@@ -152,6 +159,7 @@ export function submissionPlan(form: CompiledForm, plan: PermissionPlan): Submis
       : undefined;
   const limits = form.dataLimits;
   const merges: (GeneratedMerge | undefined)[] = [];
+  const submits: (GeneratedSubmit | null | undefined)[] = [];
   const withCode = generatedCode;
   const out: SubmissionPlan = {
     plan,
@@ -164,6 +172,11 @@ export function submissionPlan(form: CompiledForm, plan: PermissionPlan): Submis
       if (!withCode) return undefined;
       const i = masked ? 1 : 0;
       return (merges[i] ??= generateMerge(root, limits, masked));
+    },
+    generatedSubmit(masked: boolean): GeneratedSubmit | undefined {
+      if (!withCode) return undefined;
+      const i = masked ? 1 : 0;
+      return (submits[i] ??= generateSubmit(form, root, required, masked) ?? null) ?? undefined;
     },
     generatedRequired: withCode ? generateRequired(required) : undefined,
     ...(plainFull === undefined ? {} : { plainValidator: plainFull }),

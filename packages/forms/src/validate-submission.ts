@@ -5,7 +5,7 @@
  * against the schema. Errors are reported only for fields the step may write.
  */
 import type { CompiledForm } from './compile-form.js';
-import type { FieldError, FormErrorCode, Lang } from './errors.js';
+import type { FieldError, Lang } from './errors.js';
 import { fromAjv, toFieldErrors, unambiguous, type RawProblem } from './field-errors.js';
 import type { FieldNode } from './field-tree.js';
 import { inspectData, isForbiddenKey, OK, Walk, type DataProblem } from './guards.js';
@@ -72,12 +72,34 @@ export function validateSubmission(
     ? (permissions as readonly FieldPermission[])
     : (permissions as { permissions: readonly FieldPermission[] }).permissions;
   const step = stepFor(form, list);
-  const plan = step.plan;
   const problems: RawProblem[] = [];
+  const masked = options.canSeeSensitive !== true;
+  const validator =
+    previousData === undefined && step.plainValidator !== undefined ? step.plainValidator : step.validator;
+  // The whole check as one generated function (submit-codegen.ts), when it answers.
+  const fused = step.generatedSubmit(masked);
+  if (fused !== undefined) {
+    const role = options.role as unknown;
+    const fast = fused.run(
+      previousData,
+      submitted,
+      role === undefined ? NO_EXTRA : { role },
+      typeof role !== 'object' || role === null,
+      problems,
+      validator,
+      options.today,
+      lang,
+    );
+    if (fast !== BAIL) {
+      const data = fast as Record<string, unknown>;
+      if (problems.length === 0) return { valid: true, errors: [], data };
+      return finish(form, step, problems, fused.hidden, lang, data);
+    }
+    problems.length = 0;
+  }
   // One pass: the merge applies the safety limits to every part of the submission (kept, compared
   // or rejected). When one is passed, the full safety walk runs for the exact error, so a submission
   // over the limits gets the same coded error as from a walk before the merge.
-  const masked = options.canSeeSensitive !== true;
   const generated = step.generatedMerge(masked);
   let data: Record<string, unknown>;
   const fast = generated === undefined ? BAIL : generated.run(previousData, submitted, problems);
@@ -144,8 +166,6 @@ export function validateSubmission(
   }
 
   // Schema validation of the merged document (the step validator: see submission-plan.ts).
-  const validator =
-    previousData === undefined && step.plainValidator !== undefined ? step.plainValidator : step.validator;
   if (!validator(data)) problems.push(...fromAjv(validator.errors ?? [], data, options.today, lang));
 
   // Required by permission or by rule.
@@ -156,23 +176,52 @@ export function validateSubmission(
     if (isEmpty(getPath(data, segs))) problems.push({ segments: segs, code: 'FORM_ERR_REQUIRED' });
   }
 
-  // Keep only what the submitter is responsible for.
   if (problems.length === 0) return { valid: true, errors: [], data };
+  return finish(form, step, problems, hidden, lang, data);
+}
+
+/** Keeps only the problems the submitter is responsible for, as errors with labels and messages. */
+function finish(
+  form: CompiledForm,
+  step: SubmissionPlan,
+  problems: readonly RawProblem[],
+  hidden: PreparedRules['hidden'],
+  lang: Lang,
+  data: Record<string, unknown>,
+): SubmissionResult {
+  const plan = step.plan;
   const paths: string[] = new Array<string>(problems.length);
-  for (let i = 0; i < problems.length; i++) paths[i] = problems[i]!.segments.join('.');
+  for (let i = 0; i < problems.length; i++) {
+    const p = problems[i]!;
+    paths[i] = p.path ?? p.segments.join('.');
+  }
+  // Paths of required problems: a set for long lists, else a scan of the list.
+  let required = 0;
+  for (let i = 0; i < problems.length; i++) if (problems[i]!.code === 'FORM_ERR_REQUIRED') required++;
   let missing: Set<string> | undefined;
-  for (let i = 0; i < problems.length; i++)
-    if (problems[i]!.code === 'FORM_ERR_REQUIRED') (missing ??= new Set()).add(paths[i]!);
+  if (required > 8) {
+    missing = new Set();
+    for (let i = 0; i < problems.length; i++)
+      if (problems[i]!.code === 'FORM_ERR_REQUIRED') missing.add(paths[i]!);
+  }
   const kept: RawProblem[] = [];
   const keptPaths: string[] = [];
   for (let i = 0; i < problems.length; i++) {
     const p = problems[i]!;
+    const code = p.code;
     let keep: boolean;
-    if (ALWAYS_KEEP.has(p.code)) keep = true;
+    if (
+      code === 'FORM_ERR_READONLY_WRITE' ||
+      code === 'FORM_ERR_HIDDEN_WRITE' ||
+      code === 'FORM_ERR_APPEND_ONLY' ||
+      code === 'FORM_ERR_RULE_FAILED'
+    )
+      keep = true;
     // An empty required field reports "required" only, not also its format or options.
-    else if (p.code !== 'FORM_ERR_REQUIRED' && missing?.has(paths[i]!) === true) keep = false;
+    else if (code !== 'FORM_ERR_REQUIRED' && required > 0 && isMissing(problems, paths, missing, paths[i]!))
+      keep = false;
     else if (underHidden(hidden, p.segments)) keep = false;
-    else keep = isWritable(modeOf(step, form.root, plan, paths[i]!, p.segments));
+    else keep = isWritable(modeOf(step, form.root, plan, paths[i]!, p));
     if (keep) {
       kept.push(p);
       keptPaths.push(paths[i]!);
@@ -180,6 +229,19 @@ export function validateSubmission(
   }
   const errors = toFieldErrors(form.root, kept, lang, keptPaths);
   return { valid: errors.length === 0, errors, data };
+}
+
+/** Whether a required problem has this path (a set look-up for long lists, else a scan). */
+function isMissing(
+  problems: readonly RawProblem[],
+  paths: readonly string[],
+  missing: Set<string> | undefined,
+  path: string,
+): boolean {
+  if (missing !== undefined) return missing.has(path);
+  for (let i = 0; i < problems.length; i++)
+    if (problems[i]!.code === 'FORM_ERR_REQUIRED' && paths[i] === path) return true;
+  return false;
 }
 
 const NONE: readonly string[] = [];
@@ -238,13 +300,6 @@ function prepare(form: CompiledForm, outcome: RuleOutcome): PreparedOutcome {
   return out;
 }
 const NO_EXTRA: Readonly<Record<string, unknown>> = Object.freeze({});
-
-const ALWAYS_KEEP = new Set<FormErrorCode>([
-  'FORM_ERR_READONLY_WRITE',
-  'FORM_ERR_HIDDEN_WRITE',
-  'FORM_ERR_APPEND_ONLY',
-  'FORM_ERR_RULE_FAILED',
-]);
 
 function fail(
   form: CompiledForm,
@@ -542,9 +597,10 @@ function modeOf(
   root: FieldNode,
   plan: PermissionPlan,
   path: string,
-  segs: readonly string[],
+  p: RawProblem,
 ): FieldMode {
-  if (!unambiguous(path, segs)) return modeAt(root, plan, segs);
+  const segs = p.segments;
+  if (!(p.plain ?? unambiguous(path, segs))) return modeAt(root, plan, segs);
   let byPath = modeCache.get(step);
   if (byPath === undefined) modeCache.set(step, (byPath = new Map()));
   let mode = byPath.get(path);

@@ -4,7 +4,10 @@
  * - a cookie-authenticated request with an unsafe method (POST, PUT, PATCH, DELETE) must also send
  *   `X-CSRF-Token` equal to the `csrfToken` returned at login (also in the `shidian_csrf` cookie);
  *   bearer requests need no CSRF token because browsers never attach them on their own;
- * - routes with `config: { auth: 'none' }` (login, health, docs) skip all of this.
+ * - routes with `config: { auth: 'none' }` (login, health, docs) skip all of this;
+ * - routes with `config: { prefetch: 'task' }` (the task routes, `:id` = a task id) read the session
+ *   and that task in one statement (`lookupSession`) unless sessions are cached; the route
+ *   takes the task with {@link prefetchedTask} (its own not-found and access checks still apply).
  *
  * @example
  * ```ts
@@ -13,9 +16,10 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { apiError } from './errors.js';
-import { csrfMatches } from './sessions.js';
+import { csrfMatches, lookupSession } from './sessions.js';
 import type { Principal } from './access.js';
 import type { AppContext } from './context.js';
+import type { TaskRow } from './task-row.js';
 
 /** Name of the session cookie (HttpOnly). */
 export const SESSION_COOKIE = 'shidian_session';
@@ -32,7 +36,22 @@ declare module 'fastify' {
     principal: Principal | null;
     /** The raw session secret the request authenticated with (for logout). */
     sessionToken: string | null;
+    /** The task read with the session (`prefetch: 'task'` routes); null when none was read. */
+    taskPrefetch: { readonly taskId: string; readonly row: TaskRow | null } | null;
   }
+  interface FastifyContextConfig {
+    /** `'task'`: read the task `:id` with the session, in one statement (see the module docs). */
+    prefetch?: 'task';
+  }
+}
+
+/**
+ * The task `taskId` as the authentication hook read it with the session: the row (null: none the
+ * caller may read), or undefined when the hook did not read it (look it up yourself).
+ */
+export function prefetchedTask(req: FastifyRequest, taskId: string): TaskRow | null | undefined {
+  const p = req.taskPrefetch;
+  return p !== null && p.taskId === taskId ? p.row : undefined;
 }
 
 /** The authenticated caller of a route that requires login. */
@@ -58,6 +77,7 @@ function presentedToken(req: FastifyRequest): { token: string; via: 'cookie' | '
 export function registerAuthentication(app: FastifyInstance, ctx: AppContext): void {
   app.decorateRequest('principal', null);
   app.decorateRequest('sessionToken', null);
+  app.decorateRequest('taskPrefetch', null);
   app.addHook('onRequest', async (req) => {
     const url = req.routeOptions.url;
     if (
@@ -69,7 +89,16 @@ export function registerAuthentication(app: FastifyInstance, ctx: AppContext): v
       return;
     const presented = presentedToken(req);
     if (presented === null) throw apiError('API_ERR_UNAUTHENTICATED');
-    const found = await ctx.sessions.resolve(presented.token, ctx.now());
+    const now = ctx.now();
+    const taskId = (req.params as { id?: unknown } | undefined)?.id;
+    let found;
+    if (req.routeOptions.config.prefetch === 'task' && !ctx.sessions.enabled && typeof taskId === 'string') {
+      const both = await lookupSession(ctx.store, presented.token, now, taskId);
+      found = both.session;
+      req.taskPrefetch = { taskId, row: both.task };
+    } else {
+      found = await ctx.sessions.resolve(presented.token, now);
+    }
     if (!found.ok)
       throw apiError(found.reason === 'expired' ? 'API_ERR_TOKEN_EXPIRED' : 'API_ERR_UNAUTHENTICATED');
     if (presented.via === 'cookie' && !SAFE_METHODS.has(req.method)) {

@@ -48,13 +48,15 @@ export const slug = {
 /** An ISO 8601 timestamp. */
 export const timestamp = { type: 'string', format: 'date-time' } as const;
 
-/** A nullable timestamp. */
-export const nullableTimestamp = {
-  anyOf: [{ type: 'string', format: 'date-time' }, { type: 'null' }],
-} as const;
+/**
+ * A nullable timestamp. A type list rather than `anyOf`: the same values, but fast-json-stringify
+ * serialises it with a type check instead of running ajv on every value (`anyOf` made a 50-item inbox
+ * page cost twice as much to serialise: 145 against 69 µs).
+ */
+export const nullableTimestamp = { type: ['string', 'null'], format: 'date-time' } as const;
 
-/** A nullable string. */
-export const nullableString = { anyOf: [{ type: 'string' }, { type: 'null' }] } as const;
+/** A nullable string (a type list, see {@link nullableTimestamp}). */
+export const nullableString = { type: ['string', 'null'] } as const;
 
 /** Free-form JSON object (form data, engine state excerpts). */
 export const freeObject = { type: 'object', additionalProperties: true } as const;

@@ -70,7 +70,8 @@ export function auditRows(
   const rows = events.map((e) => {
     seq += 1;
     // Round-trip the payload through JSON so what is hashed is exactly what jsonb gives back.
-    const payload = JSON.parse(json(e.payload)) as unknown;
+    const text = json(e.payload);
+    const payload = JSON.parse(text) as unknown;
     const at = new Date(e.at.getTime());
     const base = {
       county_id: target.countyId,
@@ -86,7 +87,8 @@ export function auditRows(
     };
     const prev = hash;
     hash = chainHash(prev, canonicalAuditEvent(base));
-    return { ...base, payload: json(payload), prev_hash: prev, hash };
+    // (the text parsed above: stringifying what it parsed to gives the same text)
+    return { ...base, payload: text, prev_hash: prev, hash };
   });
   return { rows, head: { seq, hash } };
 }

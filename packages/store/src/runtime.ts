@@ -779,6 +779,8 @@ async function applyStep(
     return u === '$case' ? row.responsible_unit_id : u;
   };
 
+  // timestamps go in as ISO 8601 text (one conversion, not one per parameter in the driver)
+  const nowIso = now.toISOString();
   // Rare changes that may touch the same rows as the batch below run first, on their own:
   // tasks changed in this step (assignee, due date, candidates) …
   const before: CompiledQuery[] = [];
@@ -821,7 +823,7 @@ async function applyStep(
   // from proving the predicate of the partial index `timers_pending_engine`: it then scanned
   // every timer of the county)
   const cancelTimers = (p: Params): string =>
-    `UPDATE timers SET cancelled_at = ${p.add(now)} WHERE county_id = ${p.add(countyId)} ` +
+    `UPDATE timers SET cancelled_at = ${p.add(nowIso)} WHERE county_id = ${p.add(countyId)} ` +
     `AND case_id = ${p.add(caseId)} AND engine_timer_id IN (${p.list(cancelIds)}) ` +
     `AND NOT fired AND cancelled_at IS NULL`;
   if (scheduled.size > 0) {
@@ -855,7 +857,7 @@ async function applyStep(
         v.budget ?? null,
         v.form?.ref ?? null,
         v.createdAt,
-        c === undefined ? null : now,
+        c === undefined ? null : nowIso,
         c?.by ?? null,
       ]);
     }
@@ -885,7 +887,7 @@ async function applyStep(
     // the planner pick a partial inbox index led by `county_id` alone — every open task of the
     // county scanned — whenever the tables had no statistics yet, e.g. in a new database.)
     writes.push(
-      `UPDATE tasks SET status = ${p.add(kind)}, completed_at = ${p.add(now)}, completed_by = ${p.add(by)} ` +
+      `UPDATE tasks SET status = ${p.add(kind)}, completed_at = ${p.add(nowIso)}, completed_by = ${p.add(by)} ` +
         `WHERE county_id = ${p.add(countyId)} AND task_id IN (${p.list(ids)})`,
     );
   }
@@ -928,7 +930,7 @@ async function applyStep(
         p,
         'audit_events',
         AUDIT_COLUMNS,
-        chain.rows.map((r) => AUDIT_COLUMNS.map((c) => r[c])),
+        chain.rows.map((r) => AUDIT_COLUMNS.map((c) => (c === 'at' ? new Date(r.at).toISOString() : r[c]))),
       ),
     );
   const version = row.version + 1;
@@ -966,7 +968,7 @@ async function applyStep(
   };
   const caseUpdate =
     `UPDATE cases SET version = ${p.add(version)}, stage = ${p.add(stage)}, status = ${p.add(status)}, ` +
-    `ended_at = ${p.add(endedAt)}, updated_at = ${p.add(now)}, audit_seq = ${p.add(next.audit_seq)}, ` +
+    `ended_at = ${p.add(endedAt === null ? null : endedAt.toISOString())}, updated_at = ${p.add(nowIso)}, audit_seq = ${p.add(next.audit_seq)}, ` +
     `audit_hash = ${p.add(next.audit_hash)}, state = ${p.add(json(state))} ` +
     `WHERE county_id = ${p.add(countyId)} AND case_id = ${p.add(caseId)} AND version = ${p.add(row.version)} ` +
     `RETURNING version`;

@@ -19,8 +19,9 @@ import type { ProcessGraph, UserTaskNode } from '@shidian/bpmn';
 import type { Command, StartCommand, Variables } from '@shidian/engine';
 import { formView, validateSubmission } from '@shidian/forms';
 import { sql } from 'kysely';
-import { principalOf } from '../authenticate.js';
-import { readableCounties, requireCounty, rolesIn, STAFF_ROLES, type Principal } from '../access.js';
+import { prefetchedTask, principalOf } from '../authenticate.js';
+import { requireCounty, rolesIn, STAFF_ROLES, type Principal } from '../access.js';
+import { caseRowOf, loadTask, type TaskRow } from '../task-row.js';
 import { actorFor, executeOnCase, idempotencyKeyOf } from '../commands.js';
 import type { AppContext } from '../context.js';
 import { apiError } from '../errors.js';
@@ -34,7 +35,7 @@ import {
   timestamp,
   uuid,
 } from '../schemas.js';
-import { inboxPage, type CaseRow } from '@shidian/store';
+import { inboxPage } from '@shidian/store';
 import { createCalendar } from '@shidian/calendar';
 import { caseVariables, taskSummaries } from './cases.js';
 
@@ -162,89 +163,16 @@ interface ActionBody {
   groups?: string[];
 }
 
-interface TaskRow {
-  task_id: string;
-  county_id: string;
-  case_id: string;
-  element_id: string;
-  name: string;
-  process_id: string;
-  case_number: string;
-  petitioner_name: string | null;
-  stage: string | null;
-  status: string;
-  assignee_id: string | null;
-  unit_id: string | null;
-  due_at: Date | null;
-  warn_at: Date | null;
-  form_ref: string | null;
-  created_at: Date;
-  completed_at: Date | null;
-  completed_by: string | null;
-  deployment_id: string;
-  state: unknown;
-  /** The case row's other columns (`c_` + name): handed to the runtime with a move, see {@link caseRowOf}. */
-  c_number: string;
-  c_pilot_id: string;
-  c_process_id: string;
-  c_stage: string | null;
-  c_status: CaseRow['status'];
-  c_version: number;
-  c_audit_seq: number;
-  c_audit_hash: string;
-  c_title: string;
-  c_petitioner_name: string | null;
-  c_responsible_unit_id: string | null;
-  c_created_by: string | null;
-  c_created_at: Date;
-  c_updated_at: Date;
-  c_ended_at: Date | null;
-}
-
-/** The case row read with a task, so the runtime need not read it again (it still checks the version). */
-function caseRowOf(t: TaskRow): CaseRow {
-  return {
-    county_id: t.county_id,
-    case_id: t.case_id,
-    number: t.c_number,
-    pilot_id: t.c_pilot_id,
-    deployment_id: t.deployment_id,
-    process_id: t.c_process_id,
-    stage: t.c_stage,
-    status: t.c_status,
-    state: t.state,
-    version: t.c_version,
-    audit_seq: t.c_audit_seq,
-    audit_hash: t.c_audit_hash,
-    title: t.c_title,
-    petitioner_name: t.c_petitioner_name,
-    responsible_unit_id: t.c_responsible_unit_id,
-    created_by: t.c_created_by,
-    created_at: t.c_created_at,
-    updated_at: t.c_updated_at,
-    ended_at: t.c_ended_at,
-  };
-}
-
-async function loadTask(ctx: AppContext, p: Principal, taskId: string): Promise<TaskRow> {
-  const counties = readableCounties(p);
-  if (counties.length === 0) throw apiError('API_ERR_TASK_NOT_FOUND');
-  // A plain SQL template (the hot path of every move): no query-builder work per request. The
-  // whole case row comes along: a move hands it to the runtime, which then skips its own read.
-  const { rows } = await sql<TaskRow>`
-    SELECT t.task_id, t.county_id, t.case_id, t.element_id, t.name, t.process_id, t.case_number,
-      t.petitioner_name, t.stage, t.status, t.assignee_id, t.unit_id, t.due_at, t.warn_at, t.form_ref,
-      t.created_at, t.completed_at, t.completed_by, c.deployment_id, c.state,
-      c.number AS c_number, c.pilot_id AS c_pilot_id, c.process_id AS c_process_id, c.stage AS c_stage,
-      c.status AS c_status, c.version AS c_version, c.audit_seq AS c_audit_seq,
-      c.audit_hash AS c_audit_hash, c.title AS c_title, c.petitioner_name AS c_petitioner_name,
-      c.responsible_unit_id AS c_responsible_unit_id, c.created_by AS c_created_by,
-      c.created_at AS c_created_at, c.updated_at AS c_updated_at, c.ended_at AS c_ended_at
-    FROM tasks t JOIN cases c ON c.county_id = t.county_id AND c.case_id = t.case_id
-    WHERE t.county_id IN (${sql.join(counties)}) AND t.task_id = ${taskId}`.execute(ctx.store.db);
-  const row = rows[0];
-  if (row === undefined) throw apiError('API_ERR_TASK_NOT_FOUND');
-  return row;
+/** The task of a task route: as read with the session (see `prefetch: 'task'`), else read now. */
+async function taskOf(
+  ctx: AppContext,
+  req: FastifyRequest<{ Params: { id: string } }>,
+  p: Principal,
+): Promise<TaskRow> {
+  const pre = prefetchedTask(req, req.params.id);
+  if (pre === undefined) return loadTask(ctx.store, p, req.params.id);
+  if (pre === null) throw apiError('API_ERR_TASK_NOT_FOUND');
+  return pre;
 }
 
 /**
@@ -505,6 +433,7 @@ export const taskRoutes =
     app.get<{ Params: { id: string } }>(
       '/api/tasks/:id',
       {
+        config: { prefetch: 'task' },
         schema: {
           tags: ['tasks'],
           summary: 'The task with its form view for your role, the case, and the moves that apply',
@@ -577,7 +506,7 @@ export const taskRoutes =
       },
       async (req) => {
         const p = principalOf(req);
-        const t = await loadTask(ctx, p, req.params.id);
+        const t = await taskOf(ctx, req, p);
         const roles = rolesIn(p, t.county_id);
         const graph = await graphOf(ctx, t.county_id, t.deployment_id, t.process_id);
         const node = graph?.nodes[t.element_id] as UserTaskNode | undefined;
@@ -649,6 +578,7 @@ export const taskRoutes =
       }>(
         `/api/tasks/:id/${action}`,
         {
+          config: { prefetch: 'task' },
           schema: {
             tags: ['tasks'],
             summary: spec.summary,
@@ -676,7 +606,7 @@ export const taskRoutes =
         async (req) => {
           const p = principalOf(req);
           const key = idempotencyKeyOf(req);
-          const t = await loadTask(ctx, p, req.params.id);
+          const t = await taskOf(ctx, req, p);
           requireCounty(p, t.county_id, STAFF_ROLES, 'API_ERR_TASK_NOT_FOUND');
           const b = req.body ?? {};
           const actor = actorFor(p, t.county_id);
